@@ -1,0 +1,345 @@
+"""Pure-Python twins of microdot's hot paths.
+
+Every function here has a compiled twin with the same name, the same results
+and the same errors (see ``microdot/_speedups/__init__.py`` for the choice
+between them). The code is written the way interpreted Python is fast
+(``bytes.split``, ``bytes.find``, big-integer XOR) and stays within what
+MicroPython supports, as this is the module that runs on microcontrollers.
+"""
+
+# ASCII whitespace, as stripped by bytes.strip() and split by bytes.split()
+_WS = b' \t\n\r\x0b\x0c'
+_HEX = b'0123456789abcdefABCDEF'
+
+#: Codes of the dynamic segment kinds handled without regular expressions.
+SEG_STRING = 0
+SEG_INT = 1
+SEG_PATH = 2
+
+#: Kinds of entries in a :class:`Router`.
+ROUTE_STATIC = 0
+ROUTE_SEGMENTS = 1
+ROUTE_CALLABLE = 2
+
+# largest segment count whose candidate list the router keeps in its cache
+_CACHE_MAX_SEGMENTS = 32
+
+
+def parse_request_line(line):
+    """Split an HTTP request line into ``(method, url, http_version)``.
+
+    :param line: the request line as bytes, with or without its line ending.
+
+    The version is returned without its ``HTTP/`` prefix, for example
+    ``'1.1'``. Raises ``ValueError`` when the line does not have exactly three
+    fields or the last one is not an HTTP version, and ``UnicodeDecodeError``
+    when a field is not valid UTF-8.
+    """
+    parts = line.split()
+    if len(parts) != 3:
+        raise ValueError('invalid request line')
+    version = parts[2]
+    if version[:5] != b'HTTP/' or len(version) == 5:
+        raise ValueError('invalid HTTP version')
+    return parts[0].decode(), parts[1].decode(), version[5:].decode()
+
+
+def parse_header_line(line):
+    """Split an HTTP header line into ``(name, value)``.
+
+    :param line: the header line as bytes, with or without its line ending.
+
+    White space around the value is removed. Raises ``ValueError`` when the
+    line has no colon or the name is empty or contains white space, and
+    ``UnicodeDecodeError`` when the name or value are not valid UTF-8.
+    """
+    line = line.strip()
+    i = line.find(b':')
+    if i < 0:
+        raise ValueError('invalid header line')
+    name = line[:i]
+    if not name:
+        raise ValueError('invalid header name')
+    for c in name:
+        if c in _WS:
+            raise ValueError('invalid header name')
+    return name.decode(), line[i + 1:].strip().decode()
+
+
+def parse_head(data):
+    """Parse a complete request head into ``(method, url, version, headers)``.
+
+    :param data: the bytes of the request line and the header lines, each
+                 ended by ``\\r\\n`` or ``\\n``. The blank line that ends the
+                 head may be included.
+
+    ``headers`` is a list of ``(name, value)`` tuples, in the order received.
+    Errors are those of :func:`parse_request_line` and
+    :func:`parse_header_line`.
+    """
+    lines = data.split(b'\n')
+    method, url, version = parse_request_line(lines[0])
+    headers = []
+    for line in lines[1:]:
+        if line == b'' or line == b'\r':
+            break
+        headers.append(parse_header_line(line))
+    return method, url, version, headers
+
+
+def urldecode(s):
+    """Decode a URL-encoded string given as ``str`` or ``bytes``.
+
+    ``+`` becomes a space and ``%XX`` (two hex digits) becomes that byte. A
+    ``%`` that is not followed by two hex digits is kept as it is. The decoded
+    bytes are interpreted as UTF-8 (``UnicodeDecodeError`` if invalid).
+    """
+    if isinstance(s, str):
+        if '%' not in s:
+            return s.replace('+', ' ')
+        s = s.encode()
+    elif b'%' not in s:
+        return s.replace(b'+', b' ').decode()
+    parts = s.replace(b'+', b' ').split(b'%')
+    out = [parts[0]]
+    for part in parts[1:]:
+        if len(part) >= 2 and part[0] in _HEX and part[1] in _HEX:
+            out.append(bytes((int(part[:2], 16),)))
+            out.append(part[2:])
+        else:
+            out.append(b'%')
+            out.append(part)
+    return b''.join(out).decode()
+
+
+def parse_urlencoded(data):
+    """Parse a query string or form body into a list of ``(key, value)``.
+
+    :param data: a ``str`` or ``bytes`` with ``&``-separated ``key=value``
+                 pairs. Empty pairs are skipped. Keys and values are decoded
+                 with :func:`urldecode`. A key without ``=`` gets the value
+                 ``''`` for ``str`` input and ``b''`` for ``bytes`` input, as
+                 microdot has always done.
+    """
+    if isinstance(data, str):
+        amp = '&'
+        eq = '='
+        missing = ''
+    else:
+        amp = b'&'
+        eq = b'='
+        missing = b''
+    pairs = []
+    for pair in data.split(amp):
+        if pair:
+            i = pair.find(eq)
+            if i < 0:
+                pairs.append((urldecode(pair), missing))
+            else:
+                pairs.append((urldecode(pair[:i]), urldecode(pair[i + 1:])))
+    return pairs
+
+
+def mask(key, data):
+    """Apply a WebSocket masking key to a payload (masking and unmasking are
+    the same operation).
+
+    :param key: the 4-byte masking key.
+    :param data: the payload, as bytes, bytearray or memoryview.
+    """
+    if len(key) != 4:
+        raise ValueError('masking key must be 4 bytes long')
+    n = len(data)
+    if n == 0:
+        return b''
+    keys = bytes(key) * ((n + 3) // 4)
+    if len(keys) != n:
+        keys = keys[:n]
+    # a single XOR of two big integers is much faster than a loop over bytes
+    value = int.from_bytes(bytes(data), 'big') ^ int.from_bytes(keys, 'big')
+    return value.to_bytes(n, 'big')
+
+
+def _is_int(value):
+    i = 1 if value[0] == '-' else 0
+    if i == len(value):
+        return False
+    for c in value[i:]:
+        if c not in '0123456789':
+            return False
+    return True
+
+
+def _match_from(spec, segs, si, pi, values):
+    # Match spec[si:] against segs[pi:], appending raw values. Every item of
+    # a spec consumes one segment, except path items, which take one or more
+    # (as many as possible first, like the greedy regular expression '.+').
+    nspec = len(spec)
+    nsegs = len(segs)
+    while si < nspec:
+        if pi >= nsegs:
+            return False
+        item = spec[si]
+        if isinstance(item, str):
+            if segs[pi] != item:
+                return False
+        elif item[0] == SEG_PATH:
+            mark = len(values)
+            end = nsegs - (nspec - si - 1)
+            while end > pi:
+                value = '/'.join(segs[pi:end])
+                if value:
+                    values.append(value)
+                    if _match_from(spec, segs, si + 1, end, values):
+                        return True
+                    del values[mark:]
+                end -= 1
+            return False
+        else:
+            value = segs[pi]
+            if not value or (item[0] == SEG_INT and not _is_int(value)):
+                return False
+            values.append(value)
+        si += 1
+        pi += 1
+    return pi == nsegs
+
+
+def match_segments(spec, path):
+    """Match a URL path against a compiled segment specification.
+
+    :param spec: a tuple with one item per pattern segment: a ``str`` for a
+                 literal segment, or a tuple ``(kind, name, parser)`` for a
+                 dynamic one, where ``kind`` is :data:`SEG_STRING`,
+                 :data:`SEG_INT` or :data:`SEG_PATH` and ``parser`` is a
+                 callable or ``None``.
+    :param path: the URL path, which must start with ``/`` to match.
+
+    Returns a dictionary with the parsed dynamic values, or ``None`` when the
+    path does not match or a parser returns ``None``.
+    """
+    if path[:1] != '/':
+        return None
+    return _match_split(spec, path[1:].split('/'))
+
+
+def _match_split(spec, segs):
+    values = []
+    if not _match_from(spec, segs, 0, 0, values):
+        return None
+    args = {}
+    i = 0
+    for item in spec:
+        if not isinstance(item, str):
+            value = values[i]
+            i += 1
+            if item[2] is not None:
+                value = item[2](value)
+                if value is None:
+                    return None
+            args[item[1]] = value
+    return args
+
+
+class Router:
+    """A route table that finds the routes matching a URL path without
+    trying every route in turn.
+
+    Routes are added in priority order with :meth:`add`. Static routes are
+    found with one dictionary lookup, segment routes are grouped by their
+    number of segments, and only routes that need a callable matcher (regular
+    expressions) are tried for every path.
+    """
+
+    def __init__(self):
+        self.entries = []
+        self.static = {}
+        self.fixed = {}
+        self.variable = []
+        self.always = []
+        self.cache = {}
+
+    def add(self, methods, kind, data):
+        """Add a route and return its index.
+
+        :param methods: the HTTP methods the route accepts (upper case).
+        :param kind: :data:`ROUTE_STATIC` with ``data`` the exact path,
+                     :data:`ROUTE_SEGMENTS` with ``data`` a segment spec (see
+                     :func:`match_segments`), or :data:`ROUTE_CALLABLE` with
+                     ``data`` a callable that takes the path and returns the
+                     arguments dictionary or ``None``.
+        """
+        index = len(self.entries)
+        if kind == ROUTE_STATIC:
+            self.static.setdefault(data, []).append(index)
+        elif kind == ROUTE_SEGMENTS:
+            fixed = True
+            for item in data:
+                if not isinstance(item, str) and item[0] == SEG_PATH:
+                    fixed = False
+            if fixed:
+                self.fixed.setdefault(len(data), []).append(index)
+            else:
+                self.variable.append((len(data), index))
+        elif kind == ROUTE_CALLABLE:
+            self.always.append(index)
+        else:
+            raise ValueError('invalid route kind')
+        self.entries.append((tuple(methods), kind, data))
+        self.cache = {}
+        return index
+
+    def _candidates(self, path, nsegs):
+        static = self.static.get(path)
+        key = path if static else nsegs
+        found = self.cache.get(key)
+        if found is None:
+            found = list(static or ()) + self.fixed.get(nsegs, []) + \
+                self.always
+            for minimum, index in self.variable:
+                if minimum <= nsegs:
+                    found.append(index)
+            found = tuple(sorted(found))
+            if static or nsegs <= _CACHE_MAX_SEGMENTS:
+                self.cache[key] = found
+        return found
+
+    def matches(self, path):
+        """Return ``(index, args)`` for every route matching ``path``, in
+        priority order."""
+        result = []
+        if path[:1] == '/':
+            segs = path[1:].split('/')
+            for index in self._candidates(path, len(segs)):
+                args = self._match(index, path, segs)
+                if args is not None:
+                    result.append((index, args))
+        return result
+
+    def lookup(self, method, path):
+        """Find the route for a request.
+
+        Returns ``(index, last, args)``: ``index`` is the first route that
+        matches the path and accepts ``method`` (or -1), ``last`` the last
+        route that matched the path while looking for it (or -1, meaning
+        "not found"; when ``index`` is -1 and ``last`` is not, the method is
+        not allowed), and ``args`` the arguments of route ``index``.
+        """
+        last = -1
+        if path[:1] == '/':
+            segs = path[1:].split('/')
+            for index in self._candidates(path, len(segs)):
+                args = self._match(index, path, segs)
+                if args is not None:
+                    last = index
+                    if method in self.entries[index][0]:
+                        return index, index, args
+        return -1, last, None
+
+    def _match(self, index, path, segs):
+        _, kind, data = self.entries[index]
+        if kind == ROUTE_STATIC:
+            return {}
+        if kind == ROUTE_SEGMENTS:
+            return _match_split(data, segs)
+        return data(path)

@@ -1,0 +1,1491 @@
+"""
+microdot
+--------
+
+The core of microdot: the application, request and response classes, URL
+routing and the portable asyncio server. This module runs unchanged on
+CPython and MicroPython; its byte-level hot paths live in
+``microdot._speedups``, which picks compiled or pure implementations.
+"""
+import asyncio
+import io
+import re
+import sys
+import time
+
+try:
+    import orjson as json
+except ImportError:
+    import json
+
+from microdot import _speedups
+from microdot._speedups import parse_request_line, parse_header_line, \
+    parse_urlencoded, urldecode
+
+try:
+    from inspect import iscoroutinefunction, iscoroutine
+    from functools import partial
+    import concurrent.futures  # noqa: F401  (proves a thread pool exists)
+
+    async def invoke_handler(handler, *args, **kwargs):
+        """Call a handler, sync or async, and return what it returns.
+
+        Coroutine functions are awaited in the event loop. Plain functions
+        run in the loop's default thread pool, so a slow sync handler does
+        not stop the server from handling other requests.
+        """
+        if iscoroutinefunction(handler):
+            return await handler(*args, **kwargs)
+        ret = await asyncio.get_running_loop().run_in_executor(
+            None, partial(handler, *args, **kwargs))
+        if iscoroutine(ret):
+            # an awaitable returned by a callable object or a partial
+            ret = await ret
+        return ret
+except ImportError:  # pragma: no cover
+    def iscoroutine(coro):
+        """Tell whether an object is a coroutine (MicroPython version)."""
+        return hasattr(coro, 'send') and hasattr(coro, 'throw')
+
+    async def invoke_handler(handler, *args, **kwargs):
+        """Call a handler, sync or async, and return what it returns.
+
+        Without threads, plain functions run inline in the event loop, so
+        they should be quick.
+        """
+        ret = handler(*args, **kwargs)
+        if iscoroutine(ret):
+            ret = await ret
+        return ret
+
+try:
+    from sys import print_exception
+except ImportError:  # pragma: no cover
+    import traceback
+
+    def print_exception(exc):
+        """Print an exception with its traceback."""
+        traceback.print_exception(type(exc), exc, exc.__traceback__)
+
+#: ``errno`` values of socket errors that mean the client went away. They
+#: are expected in a server's life and are not reported.
+MUTED_SOCKET_ERRORS = [
+    32,  # EPIPE: broken pipe
+    54,  # ECONNRESET on BSD and macOS
+    104,  # ECONNRESET on Linux
+    128,  # ENOTCONN on some MicroPython ports
+]
+
+
+def _is_muted(exc):
+    return (exc.args and exc.args[0] in MUTED_SOCKET_ERRORS) or \
+        getattr(exc, 'errno', None) in MUTED_SOCKET_ERRORS or \
+        (exc.args and exc.args[0] == 'Connection lost')
+
+
+def urlencode(s):
+    """URL-encode the characters of a string that would break a query string:
+    ``%``, ``+``, ``?``, ``#``, ``&`` and ``=`` become ``%XX`` escapes and
+    spaces become ``+``.
+
+    ``urldecode(urlencode(s)) == s`` for any string.
+    """
+    # '%' goes first, so that the escapes added next are not encoded again
+    return s.replace('%', '%25').replace('+', '%2B').replace(
+        ' ', '+').replace('?', '%3F').replace('#', '%23').replace(
+        '&', '%26').replace('=', '%3D')
+
+
+class NoCaseDict(dict):
+    """A dictionary whose string keys are case-insensitive.
+
+    :param initial_dict: an optional dictionary with the initial contents.
+
+    Keys keep the case they were first stored with, and can be looked up,
+    replaced or deleted with any case::
+
+        >>> d = NoCaseDict()
+        >>> d['Content-Type'] = 'text/html'
+        >>> d['content-type']
+        'text/html'
+        >>> 'CONTENT-TYPE' in d
+        True
+        >>> del d['cOnTeNt-TyPe']
+        >>> d
+        {}
+    """
+    def __init__(self, initial_dict=None):
+        super().__init__()
+        #: lower-case form -> stored form, for keys that are not lower case
+        self.keymap = {}
+        if initial_dict:
+            for key, value in initial_dict.items():
+                self[key] = value
+
+    def _stored(self, key):
+        kl = key.lower()
+        return self.keymap.get(kl, kl)
+
+    def __setitem__(self, key, value):
+        kl = key.lower()
+        stored = self.keymap.get(kl)
+        if stored is None:
+            if kl != key and not super().__contains__(kl):
+                self.keymap[kl] = key
+                stored = key
+            else:
+                stored = kl
+        super().__setitem__(stored, value)
+
+    def __getitem__(self, key):
+        return super().__getitem__(self._stored(key))
+
+    def __delitem__(self, key):
+        kl = key.lower()
+        super().__delitem__(self.keymap.get(kl, kl))
+        self.keymap.pop(kl, None)
+
+    def __contains__(self, key):
+        return super().__contains__(self._stored(key))
+
+    def get(self, key, default=None):
+        """Return the value of a key in any case, or ``default``."""
+        return super().get(self._stored(key), default)
+
+    def pop(self, key, *default):
+        """Remove a key in any case and return its value."""
+        kl = key.lower()
+        value = super().pop(self.keymap.get(kl, kl), *default)
+        self.keymap.pop(kl, None)
+        return value
+
+    def setdefault(self, key, default=None):
+        """Return the value of a key in any case, storing ``default`` first
+        when the key is missing."""
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def update(self, other_dict):
+        """Store every key and value of another dictionary."""
+        for key, value in other_dict.items():
+            self[key] = value
+
+
+def mro(cls):  # pragma: no cover
+    """Return the method resolution order of a class, as a sequence that
+    starts with the class itself.
+
+    CPython classes have ``__mro__``. MicroPython classes do not, so there
+    the hierarchy is walked depth first, keeping only the last occurrence of
+    a class that is reached more than once.
+    """
+    if hasattr(cls, '__mro__'):
+        return cls.__mro__
+    order = []
+    pending = [cls]
+    while pending:
+        c = pending.pop(0)
+        order.append(c)
+        pending[:0] = list(getattr(c, '__bases__', ()))
+    result = []
+    for i, c in enumerate(order):
+        if c not in order[i + 1:]:
+            result.append(c)
+    return result
+
+
+class MultiDict(dict):
+    """A dictionary that can hold several values per key, as query strings
+    and forms do.
+
+    :param initial_dict: an optional dictionary with the initial contents.
+
+    Indexing gives the first value of a key; :meth:`getlist` gives them all::
+
+        >>> d = MultiDict()
+        >>> d['sort'] = 'name'
+        >>> d['sort'] = 'email'
+        >>> d['sort']
+        'name'
+        >>> d.getlist('sort')
+        ['name', 'email']
+    """
+    def __init__(self, initial_dict=None):
+        super().__init__()
+        if initial_dict:
+            for key, value in initial_dict.items():
+                self[key] = value
+
+    def __setitem__(self, key, value):
+        if key in self:
+            super().__getitem__(key).append(value)
+        else:
+            super().__setitem__(key, [value])
+
+    def __getitem__(self, key):
+        return super().__getitem__(key)[0]
+
+    def get(self, key, default=None, type=None):
+        """Return the first value of a key.
+
+        :param key: the key to look up.
+        :param default: what to return when the key is missing.
+        :param type: an optional callable that converts the value, such as
+                     ``int``.
+        """
+        if key not in self:
+            return default
+        value = self[key]
+        if type is not None:
+            value = type(value)
+        return value
+
+    def getlist(self, key, type=None):
+        """Return the list of values of a key (empty when it is missing).
+
+        :param key: the key to look up.
+        :param type: an optional callable that converts each value.
+        """
+        if key not in self:
+            return []
+        values = super().__getitem__(key)
+        if type is not None:
+            return [type(value) for value in values]
+        return list(values)
+
+
+class AsyncBytesIO:
+    """A bytes buffer with the asynchronous stream interface that microdot
+    uses for requests (``read``, ``readline``, ``readexactly``,
+    ``readuntil``, ``awrite``, ``aclose``).
+
+    :param data: the initial contents of the buffer.
+    """
+    def __init__(self, data):
+        self.stream = io.BytesIO(data)
+
+    async def read(self, n=-1):
+        return self.stream.read(n)
+
+    async def readline(self):  # pragma: no cover
+        return self.stream.readline()
+
+    async def readexactly(self, n):  # pragma: no cover
+        return self.stream.read(n)
+
+    async def readuntil(self, separator=b'\n'):  # pragma: no cover
+        data = b''
+        while not data.endswith(separator):
+            c = self.stream.read(1)
+            if not c:
+                break
+            data += c
+        return data
+
+    async def awrite(self, data):  # pragma: no cover
+        return self.stream.write(data)
+
+    async def aclose(self):  # pragma: no cover
+        pass
+
+
+def _parse_content_length(value):
+    # only plain decimal digits: no sign, no spaces, no underscores
+    if not value or not all(c in '0123456789' for c in value):
+        raise ValueError('invalid Content-Length')
+    return int(value)
+
+
+class Request:
+    """An HTTP request, as given to route handlers."""
+
+    #: The largest request body accepted, in bytes. Larger requests get a
+    #: 413 response. Read each time a request arrives, so applications can
+    #: change it at any time::
+    #:
+    #:    Request.max_content_length = 1024 * 1024  # accept up to 1 MB
+    max_content_length = 16 * 1024
+
+    #: The largest body that is read into :attr:`body`. Bodies above this
+    #: size (and within ``max_content_length``) are left in :attr:`stream`
+    #: for the handler to read. Set to 0 to always use the stream.
+    max_body_length = 16 * 1024
+
+    #: The longest line accepted in the request line and headers, in bytes.
+    #: Longer lines get a 400 response.
+    max_readline = 2 * 1024
+
+    class G:
+        """A namespace for the application's per-request data."""
+        pass
+
+    def __init__(self, app, client_addr, method, url, http_version, headers,
+                 body=None, stream=None, sock=None, url_prefix='',
+                 subapp=None, scheme=None, route=None):
+        #: The application that received the request.
+        self.app = app
+        #: The client's address, as a ``(host, port)`` tuple.
+        self.client_addr = client_addr
+        #: The HTTP method, such as ``'GET'``.
+        self.method = method
+        #: The URL of the request, with its query string.
+        self.url = url
+        #: The URL prefix of the mounted sub-application that holds the
+        #: route, or ``''``.
+        self.url_prefix = url_prefix
+        #: The mounted sub-application that holds the route, or ``None``.
+        self.subapp = subapp
+        #: The URL scheme, ``'http'`` or ``'https'``.
+        self.scheme = scheme or 'http'
+        #: The route handler that the request was dispatched to, set before
+        #: the before-request handlers run (``None`` when no route matched).
+        self.route = route
+        #: The path part of the URL.
+        self.path = url
+        #: The query string of the URL, or ``None``.
+        self.query_string = None
+        #: The query string arguments, as a :class:`MultiDict`.
+        self.args = {}
+        #: The headers, as a :class:`NoCaseDict`.
+        self.headers = headers
+        #: The cookies sent by the client, as a dictionary.
+        self.cookies = {}
+        #: The value of the ``Content-Length`` header, or 0.
+        self.content_length = 0
+        #: The value of the ``Content-Type`` header, or ``None``.
+        self.content_type = None
+        #: A place where the application can keep data for the length of
+        #: the request.
+        self.g = Request.G()
+        #: The HTTP version, such as ``'1.1'``.
+        self.http_version = http_version
+        #: The arguments taken from the dynamic parts of the URL.
+        self.url_args = None
+
+        if '?' in url:
+            self.path, self.query_string = url.split('?', 1)
+            self.args = self._parse_urlencoded(self.query_string)
+
+        value = headers.get('Content-Length')
+        if value is not None:
+            self.content_length = _parse_content_length(value)
+        self.content_type = headers.get('Content-Type')
+        value = headers.get('Cookie')
+        if value:
+            for cookie in value.split(';'):
+                cookie = cookie.strip()
+                if cookie:
+                    if '=' in cookie:
+                        name, cookie = cookie.split('=', 1)
+                    else:
+                        name, cookie = cookie, ''
+                    self.cookies[name] = cookie
+
+        self._body = body
+        self.body_used = False
+        self._stream = stream
+        #: The ``(reader, writer)`` streams of the connection.
+        self.sock = sock
+        self._json = None
+        self._form = None
+        self._files = None
+        #: The request-specific after-request handlers.
+        self.after_request_handlers = []
+
+    @staticmethod
+    async def create(app, client_reader, client_writer, client_addr,
+                     scheme=None):
+        """Read a request from a stream and return a :class:`Request`.
+
+        :param app: the application.
+        :param client_reader: the stream the request is read from. Only its
+                              ``readline()``, ``read()`` and
+                              ``readexactly()`` coroutines are used.
+        :param client_writer: the stream responses are written to.
+        :param client_addr: the client's address.
+        :param scheme: the URL scheme, ``'http'`` by default.
+
+        Returns ``None`` when the client closed the connection without
+        sending anything. Raises ``ValueError`` (or ``EOFError`` when the
+        connection closes in the middle of the request) for requests that
+        cannot be parsed.
+        """
+        line = await Request._safe_readline(client_reader)
+        if not line.strip():
+            return None
+        method, url, http_version = parse_request_line(line)
+
+        headers = NoCaseDict()
+        while True:
+            line = await Request._safe_readline(client_reader)
+            if not line:
+                raise EOFError('connection closed in the request head')
+            if line == b'\r\n' or line == b'\n' or not line.strip():
+                break
+            name, value = parse_header_line(line)
+            headers[name] = value
+
+        content_length = 0
+        value = headers.get('Content-Length')
+        if value is not None:
+            content_length = _parse_content_length(value)
+        if content_length and content_length <= Request.max_body_length and \
+                content_length <= Request.max_content_length:
+            body = await client_reader.readexactly(content_length)
+            if len(body) < content_length:
+                raise EOFError('connection closed in the request body')
+            stream = None
+        else:
+            body = b''
+            stream = client_reader
+
+        return Request(app, client_addr, method, url, http_version, headers,
+                       body=body, stream=stream,
+                       sock=(client_reader, client_writer), scheme=scheme)
+
+    def _parse_urlencoded(self, urlencoded):
+        data = MultiDict()
+        if urlencoded:
+            for key, value in parse_urlencoded(urlencoded):
+                data[key] = value
+        return data
+
+    @property
+    def body(self):
+        """The body of the request, as bytes."""
+        return self._body
+
+    @property
+    def stream(self):
+        """The body of the request, as an asynchronous stream."""
+        if self._stream is None:
+            self._stream = AsyncBytesIO(self._body)
+        return self._stream
+
+    def _mime_type(self):
+        if self.content_type is None:
+            return None
+        return self.content_type.split(';')[0].strip().lower()
+
+    @property
+    def json(self):
+        """The body parsed as JSON, or ``None`` when the request is not
+        ``application/json``."""
+        if self._json is None:
+            if self._mime_type() != 'application/json':
+                return None
+            self._json = json.loads(self.body.decode())
+        return self._json
+
+    @property
+    def form(self):
+        """The fields of a URL-encoded form submission, as a
+        :class:`MultiDict`, or ``None`` for other requests.
+
+        Multipart forms are parsed only for routes decorated with
+        :func:`microdot.multipart.with_form_data`.
+        """
+        if self._form is None:
+            if self._mime_type() != 'application/x-www-form-urlencoded':
+                return None
+            self._form = self._parse_urlencoded(self.body)
+        return self._form
+
+    @property
+    def files(self):
+        """The files uploaded with a multipart form, or ``None``. Set only
+        for routes decorated with :func:`microdot.multipart.with_form_data`.
+        """
+        return self._files
+
+    def after_request(self, f):
+        """Register a function to run after this request only, once the
+        application's own after-request handlers ran.
+
+        The function takes the request and the response, and returns the
+        response to send (or ``None`` to keep it). It is not called when the
+        request ends in an error. Example::
+
+            @app.get('/')
+            def index(request):
+                @request.after_request
+                def add_header(request, response):
+                    response.headers['X-Extra'] = 'yes'
+                    return response
+                return 'Hello'
+        """
+        self.after_request_handlers.append(f)
+        return f
+
+    @staticmethod
+    async def _safe_readline(stream):
+        line = await stream.readline()
+        if len(line) > Request.max_readline:
+            raise ValueError('line too long')
+        return line
+
+
+class _BodyIter:
+    # Iterates the chunks of a response body that is not an async generator.
+    NO_BODY = 0
+    BYTES = 1
+    SYNC_GEN = 2
+    FILE = 3
+
+    def __init__(self, response):
+        self.response = response
+        body = response.body
+        if not body:
+            self.kind = self.NO_BODY
+        elif hasattr(body, 'read'):
+            self.kind = self.FILE
+        elif hasattr(body, '__next__'):
+            self.kind = self.SYNC_GEN
+        else:
+            self.kind = self.BYTES
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        kind = self.kind
+        body = self.response.body
+        if kind == self.NO_BODY:
+            await self.aclose()
+            raise StopAsyncIteration
+        if kind == self.BYTES:
+            self.kind = self.NO_BODY
+            return body
+        if kind == self.SYNC_GEN:
+            try:
+                return next(body)
+            except StopIteration:
+                await self.aclose()
+                raise StopAsyncIteration
+        size = self.response.send_file_buffer_size
+        buf = body.read(size)
+        if iscoroutine(buf):  # pragma: no cover
+            buf = await buf
+        if len(buf) < size:
+            self.kind = self.NO_BODY
+        return buf
+
+    async def aclose(self):
+        close = getattr(self.response.body, 'close', None)
+        if close is not None:
+            result = close()
+            if iscoroutine(result):  # pragma: no cover
+                await result
+
+
+class Response:
+    """An HTTP response.
+
+    :param body: the body. A ``dict`` or ``list`` is sent as JSON, a ``str``
+                 is encoded as UTF-8, ``bytes`` are sent as they are, and a
+                 file-like object, a generator or an async generator is
+                 streamed.
+    :param status_code: the HTTP status code, 200 by default.
+    :param headers: a dictionary with the response headers.
+    :param reason: the reason phrase of the status line. The default is
+                   ``'OK'`` for 200 and ``'N/A'`` for other codes.
+    """
+    #: File extensions and their content types, used by :meth:`send_file`.
+    types_map = {
+        'css': 'text/css',
+        'gif': 'image/gif',
+        'html': 'text/html',
+        'jpg': 'image/jpeg',
+        'js': 'application/javascript',
+        'json': 'application/json',
+        'png': 'image/png',
+        'txt': 'text/plain',
+        'svg': 'image/svg+xml',
+    }
+
+    #: The size of the chunks in which file bodies are read and sent.
+    send_file_buffer_size = 1024
+
+    #: The content type of responses that do not set one.
+    default_content_type = 'text/plain'
+
+    #: The ``Cache-Control`` max age that :meth:`send_file` uses when none is
+    #: given; ``None`` sends no ``Cache-Control`` header.
+    default_send_file_max_age = None
+
+    #: A response that handlers return when they already wrote to the
+    #: connection themselves (a WebSocket route, for example), so that
+    #: nothing more is sent.
+    already_handled = None
+
+    def __init__(self, body=b'', status_code=200, headers=None, reason=None):
+        if body is None and status_code == 200:
+            body = b''
+            status_code = 204
+        self.status_code = status_code
+        self.headers = NoCaseDict(headers or {})
+        self.reason = reason
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body)
+            self.headers['Content-Type'] = 'application/json; charset=UTF-8'
+        if isinstance(body, str):
+            body = body.encode()
+        self.body = body
+        self.is_head = False
+
+    def set_cookie(self, cookie, value, path=None, domain=None, expires=None,
+                   max_age=None, secure=False, http_only=False,
+                   partitioned=False):
+        """Add a ``Set-Cookie`` header to the response.
+
+        :param cookie: the cookie name.
+        :param value: the cookie value; it cannot contain ``;``.
+        :param path: the ``Path`` attribute.
+        :param domain: the ``Domain`` attribute.
+        :param expires: the ``Expires`` attribute, as a string in HTTP date
+                        format or a ``datetime``.
+        :param max_age: the ``Max-Age`` attribute, in seconds.
+        :param secure: add the ``Secure`` flag.
+        :param http_only: add the ``HttpOnly`` flag.
+        :param partitioned: add the ``Partitioned`` flag.
+
+        Raises ``ValueError`` for a value with ``;`` and for a cookie that
+        would contain a line break.
+        """
+        if ';' in str(value):
+            raise ValueError('invalid cookie value')
+        parts = ['{}={}'.format(cookie, value)]
+        if path:
+            parts.append('Path=' + path)
+        if domain:
+            parts.append('Domain=' + domain)
+        if expires:
+            if not isinstance(expires, str):  # pragma: no cover
+                expires = time.strftime('%a, %d %b %Y %H:%M:%S GMT',
+                                        expires.timetuple())
+            parts.append('Expires=' + expires)
+        if max_age is not None:
+            parts.append('Max-Age=' + str(max_age))
+        if secure:
+            parts.append('Secure')
+        if http_only:
+            parts.append('HttpOnly')
+        if partitioned:
+            parts.append('Partitioned')
+        http_cookie = '; '.join(parts)
+        if '\r' in http_cookie or '\n' in http_cookie:
+            raise ValueError('invalid cookie')
+        if 'Set-Cookie' in self.headers:
+            self.headers['Set-Cookie'].append(http_cookie)
+        else:
+            self.headers['Set-Cookie'] = [http_cookie]
+
+    def delete_cookie(self, cookie, **kwargs):
+        """Ask the client to delete a cookie.
+
+        :param cookie: the cookie name.
+        :param kwargs: other attributes accepted by :meth:`set_cookie`, such
+                       as ``path``; ``expires`` and ``max_age`` are ignored.
+        """
+        kwargs.pop('expires', None)
+        kwargs.pop('max_age', None)
+        self.set_cookie(cookie, '', expires='Thu, 01 Jan 1970 00:00:01 GMT',
+                        max_age=0, **kwargs)
+
+    def complete(self):
+        """Add the ``Content-Length`` and ``Content-Type`` headers when they
+        are missing."""
+        if isinstance(self.body, bytes) and \
+                'Content-Length' not in self.headers:
+            self.headers['Content-Length'] = str(len(self.body))
+        if 'Content-Type' not in self.headers:
+            content_type = self.default_content_type
+            if 'charset=' not in content_type:
+                content_type += '; charset=UTF-8'
+            self.headers['Content-Type'] = content_type
+
+    def _head(self, version):
+        reason = self.reason
+        if reason is None:
+            reason = 'OK' if self.status_code == 200 else 'N/A'
+        lines = ['HTTP/{} {} {}\r\n'.format(version, self.status_code,
+                                             reason)]
+        for header, value in self.headers.items():
+            if isinstance(value, list):
+                for v in value:
+                    lines.append('{}: {}\r\n'.format(header, v))
+            else:
+                lines.append('{}: {}\r\n'.format(header, value))
+        lines.append('\r\n')
+        return ''.join(lines).encode()
+
+    async def write(self, stream):
+        """Write the response to a stream, through its ``awrite()``
+        coroutine only. The status line says ``HTTP/1.0``."""
+        self.complete()
+        try:
+            head = self._head('1.0')
+            if self.is_head:
+                await stream.awrite(head)
+                if not isinstance(self.body, bytes):
+                    await self.body_iter().aclose()
+                return
+            if isinstance(self.body, bytes):
+                # small responses go out in a single write
+                await stream.awrite(head + self.body)
+                return
+            await stream.awrite(head)
+            chunks = self.body_iter()
+            try:
+                async for chunk in chunks:
+                    if isinstance(chunk, str):  # pragma: no cover
+                        chunk = chunk.encode()
+                    await stream.awrite(chunk)
+            finally:
+                if hasattr(chunks, 'aclose'):
+                    await chunks.aclose()
+        except OSError as exc:  # pragma: no cover
+            if not _is_muted(exc):
+                raise
+
+    def body_iter(self):
+        """Return an asynchronous iterator over the chunks of the body."""
+        if hasattr(self.body, '__anext__'):
+            return self.body
+        return _BodyIter(self)
+
+    @classmethod
+    def redirect(cls, location, status_code=302):
+        """Return a redirect response.
+
+        :param location: the URL to redirect to; it cannot contain line
+                         breaks.
+        :param status_code: the 3xx status code, 302 by default.
+        """
+        if '\r' in location or '\n' in location:
+            raise ValueError('invalid redirect URL')
+        return cls(status_code=status_code, headers={'Location': location})
+
+    @classmethod
+    def send_file(cls, filename, status_code=200, content_type=None,
+                  stream=None, max_age=None, compressed=False,
+                  file_extension=''):
+        """Return a response that streams the contents of a file.
+
+        :param filename: the file to send.
+        :param status_code: the status code, 200 by default.
+        :param content_type: the ``Content-Type``; by default it comes from
+                             the file extension through :attr:`types_map`,
+                             or is ``application/octet-stream``.
+        :param stream: an open file-like object to send instead of opening
+                       ``filename`` (which then only gives the content type).
+        :param max_age: the ``Cache-Control`` max age in seconds; by default
+                        :attr:`default_send_file_max_age`.
+        :param compressed: ``True`` sets ``Content-Encoding: gzip`` (and the
+                           type of ``name.ext.gz`` is taken from ``ext``); a
+                           string sets that encoding. The file must already
+                           be compressed.
+        :param file_extension: a suffix added to ``filename`` when opening
+                               it, such as ``'.gz'``; it does not affect the
+                               content type.
+
+        The file name is trusted: never pass names that come from a client
+        without checking them first.
+        """
+        if content_type is None:
+            name = filename
+            if compressed and name.endswith('.gz'):
+                name = name[:-3]
+            content_type = cls.types_map.get(name.split('.')[-1],
+                                             'application/octet-stream')
+        headers = {'Content-Type': content_type}
+        if max_age is None:
+            max_age = cls.default_send_file_max_age
+        if max_age is not None:
+            headers['Cache-Control'] = 'max-age={}'.format(max_age)
+        if compressed:
+            headers['Content-Encoding'] = compressed \
+                if isinstance(compressed, str) else 'gzip'
+        f = stream or open(filename + file_extension, 'rb')
+        return cls(body=f, status_code=status_code, headers=headers)
+
+
+_BUILTIN_SEGMENTS = {
+    'string': _speedups.SEG_STRING,
+    'int': _speedups.SEG_INT,
+    'path': _speedups.SEG_PATH,
+}
+
+
+class URLPattern():
+    """The URL pattern of a route.
+
+    :param url_pattern: the pattern. Dynamic segments are written as
+                        ``<name>`` or ``<type:name>``, with the types
+                        ``string`` (the default, one path segment), ``int``,
+                        ``path`` (one or more segments), ``re:<regex>`` and
+                        any type added with :meth:`register_type`.
+
+    Static patterns and patterns made of ``string``, ``int`` and ``path``
+    segments are matched segment by segment; a regular expression is only
+    compiled for patterns with ``re:`` or custom segments.
+    """
+    #: The regular expression of each segment type.
+    segment_patterns = {
+        'string': '/([^/]+)',
+        'int': '/(-?\\d+)',
+        'path': '/(.+)',
+    }
+    #: The parser of each segment type that converts its value.
+    segment_parsers = {
+        'int': lambda value: int(value),
+    }
+
+    _default_patterns = dict(segment_patterns)
+
+    @classmethod
+    def register_type(cls, type_name, pattern='[^/]+', parser=None):
+        """Add (or replace) a segment type.
+
+        :param type_name: the name used in patterns, as in
+                          ``<type_name:arg>``.
+        :param pattern: the regular expression a segment of this type must
+                        match; one path segment by default.
+        :param parser: an optional callable that converts the matched text.
+                       When it returns ``None`` the pattern does not match.
+        """
+        cls.segment_patterns[type_name] = '/({})'.format(pattern)
+        cls.segment_parsers[type_name] = parser
+
+    def __init__(self, url_pattern):
+        self.url_pattern = url_pattern
+        self.segments = []
+        self.regex = None
+        self._spec = None
+
+    def compile(self):
+        """Prepare the pattern for matching; called on first use.
+
+        Raises ``ValueError`` for a malformed dynamic segment or an unknown
+        segment type. Returns the compiled regular expression, or ``None``
+        when the pattern is matched without one.
+        """
+        segments = []
+        spec = []
+        regex = ''
+        use_regex = False
+        for segment in self.url_pattern.lstrip('/').split('/'):
+            if segment and segment[0] == '<':
+                if segment[-1] != '>':
+                    raise ValueError('invalid URL pattern: ' +
+                                     self.url_pattern)
+                segment = segment[1:-1]
+                if ':' in segment:
+                    type_, name = segment.rsplit(':', 1)
+                else:
+                    type_, name = 'string', segment
+                parser = None
+                if type_.startswith('re:'):
+                    regex += '/({})'.format(type_[3:])
+                    use_regex = True
+                else:
+                    if type_ not in self.segment_patterns:
+                        raise ValueError('invalid URL segment type: ' +
+                                         type_)
+                    regex += self.segment_patterns[type_]
+                    parser = self.segment_parsers.get(type_)
+                    if type_ not in _BUILTIN_SEGMENTS or \
+                            self.segment_patterns[type_] != \
+                            self._default_patterns[type_]:
+                        use_regex = True
+                    else:
+                        spec.append((_BUILTIN_SEGMENTS[type_], name, parser))
+                segments.append({'parser': parser, 'name': name,
+                                 'type': type_})
+            else:
+                regex += '/' + segment
+                spec.append(segment)
+                segments.append({'parser': None})
+        self.segments = segments
+        if use_regex:
+            self.regex = re.compile('^' + regex + '$')
+            self._spec = None
+        else:
+            self._spec = tuple(spec)
+        return self.regex
+
+    def _route(self):
+        # how the router should match this pattern: (kind, data)
+        if self._spec is None and self.regex is None:
+            self.compile()
+        if self.regex is not None:
+            return _speedups.ROUTE_CALLABLE, self.match
+        for item in self._spec:
+            if not isinstance(item, str):
+                return _speedups.ROUTE_SEGMENTS, self._spec
+        return _speedups.ROUTE_STATIC, '/' + '/'.join(self._spec)
+
+    def match(self, path):
+        """Match a URL path against the pattern.
+
+        Returns a dictionary with the values of the dynamic segments, or
+        ``None`` when the path does not match.
+        """
+        if self._spec is None and self.regex is None:
+            self.compile()
+        if self.regex is None:
+            return _speedups.match_segments(self._spec, path)
+        try:
+            g = self.regex.match(path)
+        except RuntimeError:  # pragma: no cover
+            # MicroPython's regex engine recurses, and gives up on very long
+            # segments; such a path does not match
+            return None
+        if not g:
+            return None
+        args = {}
+        i = 1
+        for segment in self.segments:
+            if 'name' not in segment:
+                continue
+            arg = g.group(i)
+            i += 1
+            if segment['parser']:
+                arg = segment['parser'](arg)
+                if arg is None:
+                    return None
+            args[segment['name']] = arg
+        return args
+
+    def __repr__(self):  # pragma: no cover
+        return 'URLPattern: {}'.format(self.url_pattern)
+
+
+class HTTPException(Exception):
+    """An exception that ends a request with an HTTP error response.
+
+    :param status_code: the status code of the response.
+    :param reason: the text of the response; ``'<code> error'`` by default.
+    """
+    def __init__(self, status_code, reason=None):
+        super().__init__(status_code, reason)
+        self.status_code = status_code
+        self.reason = reason or str(status_code) + ' error'
+
+    def __repr__(self):  # pragma: no cover
+        return 'HTTPException: {}'.format(self.status_code)
+
+
+class _Writer:
+    # Gives a CPython StreamWriter the awrite()/aclose() coroutines that
+    # microdot writes through, as MicroPython streams have them.
+    __slots__ = ('writer', 'write', 'get_extra_info')
+
+    def __init__(self, writer):
+        self.writer = writer
+        self.write = writer.write
+        self.get_extra_info = writer.get_extra_info
+
+    async def awrite(self, data):
+        self.writer.write(data)
+        await self.writer.drain()
+
+    async def aclose(self):
+        self.writer.close()
+        try:
+            await self.writer.wait_closed()
+        except OSError:
+            pass
+
+    async def drain(self):
+        await self.writer.drain()
+
+    def close(self):
+        self.writer.close()
+
+    async def wait_closed(self):
+        await self.writer.wait_closed()
+
+
+def _event_loop_name():
+    """Name the event loop that :meth:`Microdot.run` uses."""
+    try:
+        import uvloop  # noqa: F401
+        return 'uvloop'
+    except ImportError:
+        return 'asyncio'
+
+
+class Microdot:
+    """A web application.
+
+    Routes and handlers are registered with the decorators of this class,
+    much as with Flask::
+
+        from microdot import Microdot
+
+        app = Microdot()
+
+        @app.route('/')
+        async def index(request):
+            return 'Hello, world!'
+
+        app.run()
+    """
+
+    def __init__(self):
+        #: The routes, as ``(methods, URLPattern, handler, url_prefix,
+        #: subapp)`` tuples, in the order they were added.
+        self.url_map = []
+        self.before_request_handlers = []
+        self.after_request_handlers = []
+        self.after_error_request_handlers = []
+        self.error_handlers = {}
+        #: The function that answers ``OPTIONS`` requests; set to ``None``
+        #: to route them like any other method.
+        self.options_handler = self.default_options_handler
+        #: Whether the server prints each request and extra diagnostics.
+        self.debug = False
+        #: The ``SSLContext`` of the running server, or ``False``.
+        self.ssl = False
+        #: The server object while the server runs.
+        self.server = None
+        self._router = None
+        self._router_size = -1
+
+    def route(self, url_pattern, methods=None):
+        """Decorator that registers a function as the handler of a URL.
+
+        :param url_pattern: the URL pattern (see :class:`URLPattern`), such as
+                            ``'/users/<int:id>'``.
+        :param methods: the HTTP methods handled, ``['GET']`` by default.
+
+        The handler receives the request, and the dynamic segments as keyword
+        arguments. It returns a :class:`Response`, or what the constructor of
+        :class:`Response` takes: a body, or a tuple ``(body, status_code)``,
+        ``(body, headers)`` or ``(body, status_code, headers)``, or just a
+        status code. Example::
+
+            @app.route('/users/<int:id>', methods=['GET', 'PUT'])
+            async def user(request, id):
+                return {'id': id}
+        """
+        def decorated(f):
+            self.url_map.append(
+                ([m.upper() for m in (methods or ['GET'])],
+                 URLPattern(url_pattern), f, '', None))
+            self._router = None
+            return f
+        return decorated
+
+    def get(self, url_pattern):
+        """Shortcut for :meth:`route` with ``methods=['GET']``."""
+        return self.route(url_pattern, methods=['GET'])
+
+    def post(self, url_pattern):
+        """Shortcut for :meth:`route` with ``methods=['POST']``."""
+        return self.route(url_pattern, methods=['POST'])
+
+    def put(self, url_pattern):
+        """Shortcut for :meth:`route` with ``methods=['PUT']``."""
+        return self.route(url_pattern, methods=['PUT'])
+
+    def patch(self, url_pattern):
+        """Shortcut for :meth:`route` with ``methods=['PATCH']``."""
+        return self.route(url_pattern, methods=['PATCH'])
+
+    def delete(self, url_pattern):
+        """Shortcut for :meth:`route` with ``methods=['DELETE']``."""
+        return self.route(url_pattern, methods=['DELETE'])
+
+    def query(self, url_pattern):
+        """Shortcut for :meth:`route` with ``methods=['QUERY']``, the safe
+        HTTP method that carries a query in its body."""
+        return self.route(url_pattern, methods=['QUERY'])
+
+    def before_request(self, f):
+        """Decorator that registers a function to run before each request.
+
+        The function takes the request. If it returns a response, that
+        response is sent and the route handler is not called.
+        """
+        self.before_request_handlers.append(f)
+        return f
+
+    def after_request(self, f):
+        """Decorator that registers a function to run after each request
+        that did not end in an error.
+
+        The function takes the request and the response, and returns the
+        response to send (``None`` keeps the one given).
+        """
+        self.after_request_handlers.append(f)
+        return f
+
+    def after_error_request(self, f):
+        """Decorator that registers a function to run after each error
+        response, whether generated by microdot or by an error handler.
+
+        The function takes the request (which may be ``None`` when it could
+        not be parsed) and the response, and returns the response to send.
+        """
+        self.after_error_request_handlers.append(f)
+        return f
+
+    def errorhandler(self, status_code_or_exception_class):
+        """Decorator that registers an error handler.
+
+        :param status_code_or_exception_class: an HTTP status code, whose
+            handler takes the request, or an exception class, whose handler
+            takes the request and the exception. A handler for a class also
+            handles its subclasses, unless they have their own.
+
+        Example::
+
+            @app.errorhandler(404)
+            def not_found(request):
+                return {'error': 'not found'}, 404
+        """
+        def decorated(f):
+            self.error_handlers[status_code_or_exception_class] = f
+            return f
+        return decorated
+
+    def mount(self, subapp, url_prefix='', local=False):
+        """Add the routes of another application under a URL prefix.
+
+        :param subapp: the application to mount.
+        :param url_prefix: the prefix of its URLs, such as ``'/api'``.
+        :param local: when ``True`` the sub-application's before, after and
+                      error handlers apply only to its own routes; when
+                      ``False`` (the default) they move to this application
+                      and apply to every route.
+        """
+        for methods, pattern, handler, prefix, owner in subapp.url_map:
+            self.url_map.append(
+                (methods, URLPattern(url_prefix + pattern.url_pattern),
+                 handler, url_prefix + prefix, owner or subapp))
+        self._router = None
+        if not local:
+            self.before_request_handlers += subapp.before_request_handlers
+            subapp.before_request_handlers = []
+            self.after_request_handlers += subapp.after_request_handlers
+            subapp.after_request_handlers = []
+            self.after_error_request_handlers += \
+                subapp.after_error_request_handlers
+            subapp.after_error_request_handlers = []
+            for key, handler in subapp.error_handlers.items():
+                self.error_handlers[key] = handler
+            subapp.error_handlers = {}
+
+    @staticmethod
+    def abort(status_code, reason=None):
+        """End the current request with an error response.
+
+        :param status_code: the HTTP status code.
+        :param reason: the text of the response.
+
+        Raises :class:`HTTPException`, so it can be called from any depth of
+        a handler::
+
+            @app.get('/users/<int:id>')
+            def get_user(request, id):
+                user = find_user(id)
+                if user is None:
+                    abort(404)
+                return user
+        """
+        raise HTTPException(status_code, reason)
+
+    async def start_server(self, host='0.0.0.0', port=5000, debug=False,
+                           ssl=None, start_serving=True):
+        """Start the web server, as a coroutine that returns when the server
+        is shut down with :meth:`shutdown`.
+
+        :param host: the address to listen on; ``'0.0.0.0'`` (the default)
+                     means every interface, ``'127.0.0.1'`` this machine only.
+        :param port: the port to listen on, 5000 by default.
+        :param debug: print each request and diagnostics.
+        :param ssl: an ``SSLContext`` to serve HTTPS, or ``None``.
+        :param start_serving: when ``False``, return the listening server
+                              object right away instead of serving; the caller
+                              then runs it (``await server.serve_forever()``
+                              on CPython). Only ``True`` is possible on
+                              MicroPython.
+
+        Example::
+
+            async def main():
+                await app.start_server(port=8000, debug=True)
+
+            asyncio.run(main())
+        """
+        self.debug = debug
+        self.ssl = ssl or False
+
+        if not start_serving and sys.implementation.name == 'micropython':
+            raise ValueError('start_serving must be True')
+
+        cpython_streams = None
+
+        async def serve(reader, writer):
+            nonlocal cpython_streams
+            if cpython_streams is None:
+                cpython_streams = not hasattr(writer, 'awrite')
+            if cpython_streams:
+                writer = _Writer(writer)
+            await self.handle_request(reader, writer)
+
+        if self.debug:  # pragma: no cover
+            print('Starting async server on {host}:{port}...'.format(
+                host=host, port=port))
+
+        kwargs = {}
+        if ssl:
+            kwargs['ssl'] = ssl
+        if not start_serving:
+            kwargs['start_serving'] = False
+        self.server = await asyncio.start_server(serve, host, port, **kwargs)
+        if not start_serving:
+            return self.server
+
+        if hasattr(self.server, 'serve_forever'):
+            try:
+                await self.server.serve_forever()
+            except asyncio.CancelledError:
+                pass
+        await self.server.wait_closed()
+
+    def run(self, host='0.0.0.0', port=5000, debug=False, ssl=None):
+        """Run the web server until :meth:`shutdown` is called (or Ctrl-C).
+
+        Takes the arguments of :meth:`start_server`. On CPython the server
+        runs on uvloop when it is installed. Example::
+
+            app.run(port=8000, debug=True)
+        """
+        coro = self.start_server(host=host, port=port, debug=debug, ssl=ssl)
+        try:
+            if _event_loop_name() == 'uvloop':
+                import uvloop
+                uvloop.run(coro)
+            else:
+                asyncio.run(coro)
+        except KeyboardInterrupt:  # pragma: no cover
+            pass
+
+    def shutdown(self):
+        """Stop the server. Safe to call from a route handler: the request
+        being handled still gets its response.
+
+        Example::
+
+            @app.get('/shutdown')
+            def shutdown(request):
+                request.app.shutdown()
+                return 'The server is shutting down...'
+        """
+        self.server.close()
+
+    def _get_router(self):
+        router = self._router
+        if router is None or self._router_size != len(self.url_map):
+            router = _speedups.Router()
+            for methods, pattern, _, _, _ in self.url_map:
+                kind, data = pattern._route()
+                router.add(methods, kind, data)
+            self._router = router
+            self._router_size = len(self.url_map)
+        return router
+
+    def find_route(self, req):
+        """Find the handler for a request.
+
+        Returns ``(handler, url_prefix, subapp)``, where ``handler`` is the
+        route function, 404 or 405 when there is none, or the headers
+        returned by :attr:`options_handler` for ``OPTIONS`` requests. Sets
+        ``req.url_args`` to the arguments taken from the URL.
+        """
+        method = req.method.upper()
+        if method == 'OPTIONS' and self.options_handler:
+            return self.options_handler(req), '', None
+        if method == 'HEAD':
+            method = 'GET'
+        index, last, args = self._get_router().lookup(method, req.path)
+        req.url_args = args
+        if index >= 0:
+            _, _, handler, prefix, subapp = self.url_map[index]
+            return handler, prefix, subapp
+        if last >= 0:
+            _, _, _, prefix, subapp = self.url_map[last]
+            return 405, prefix, subapp
+        return 404, '', None
+
+    def default_options_handler(self, req):
+        """Answer an ``OPTIONS`` request with an ``Allow`` header listing the
+        methods of every route that matches the path."""
+        allow = []
+        for index, _ in self._get_router().matches(req.path):
+            for method in self.url_map[index][0]:
+                if method not in allow:
+                    allow.append(method)
+        if 'GET' in allow and 'HEAD' not in allow:
+            allow.append('HEAD')
+        if 'OPTIONS' not in allow:
+            allow.append('OPTIONS')
+        return {'Allow': ', '.join(allow)}
+
+    async def handle_request(self, reader, writer):
+        """Serve one request on a connection of the portable server, then
+        close it (HTTP/1.0)."""
+        req = None
+        try:
+            req = await Request.create(
+                self, reader, writer, writer.get_extra_info('peername'),
+                scheme='https' if self.ssl else None)
+        except OSError as exc:  # pragma: no cover
+            if not _is_muted(exc):
+                print_exception(exc)
+        except (ValueError, EOFError) as exc:
+            print('Bad request: {}'.format(exc))
+        except Exception as exc:  # pragma: no cover
+            print_exception(exc)
+
+        res = await self.dispatch_request(req)
+        try:
+            if res is not Response.already_handled:
+                await res.write(writer)
+        except Exception as exc:  # pragma: no cover
+            # an error while streaming the body: the head is already out, so
+            # all that can be done is to close the connection
+            if not isinstance(exc, OSError) or not _is_muted(exc):
+                print_exception(exc)
+        try:
+            await writer.aclose()
+        except OSError as exc:  # pragma: no cover
+            if not _is_muted(exc):
+                print_exception(exc)
+        if self.debug and req:  # pragma: no cover
+            print('{method} {path} {status_code}'.format(
+                method=req.method, path=req.path,
+                status_code=res.status_code))
+
+    def get_request_handlers(self, req, attr, local_first=True):
+        """Return the ``before_request``, ``after_request`` or
+        ``after_error_request`` handlers that apply to a request, the
+        sub-application's and the application's."""
+        handlers = getattr(self, attr + '_handlers')
+        local_handlers = getattr(req.subapp, attr + '_handlers') \
+            if req and req.subapp else []
+        return local_handlers + handlers if local_first \
+            else handlers + local_handlers
+
+    async def error_response(self, req, status_code, reason=None):
+        """Return the response for an HTTP error: what the error handler for
+        the status code returns, or a plain text response."""
+        if req and req.subapp and status_code in req.subapp.error_handlers:
+            return await invoke_handler(
+                req.subapp.error_handlers[status_code], req)
+        if status_code in self.error_handlers:
+            return await invoke_handler(self.error_handlers[status_code], req)
+        return reason or 'N/A', status_code
+
+    def _exception_handler(self, req, exc):
+        local = req.subapp.error_handlers if req.subapp else {}
+        for cls in mro(exc.__class__):
+            if cls in local:
+                return local[cls]
+            if cls in self.error_handlers:
+                return self.error_handlers[cls]
+        return None
+
+    @staticmethod
+    def _make_response(res):
+        if isinstance(res, int):
+            res = b'', res
+        if isinstance(res, tuple):
+            if isinstance(res[0], int):
+                # (status_code,) or (status_code, headers)
+                res = (b'', res[0], res[1] if len(res) > 1 else {})
+            if isinstance(res[1], int):
+                return Response(res[0], res[1],
+                                res[2] if len(res) > 2 else {})
+            return Response(res[0], 200, res[1])
+        if isinstance(res, Response):
+            return res
+        return Response(res)
+
+    async def dispatch_request(self, req):
+        """Run a parsed request through the application and return its
+        :class:`Response`. Every transport ends here.
+
+        :param req: the :class:`Request`, or ``None`` when the request could
+                    not be parsed (the response is then a 400 error).
+        """
+        after_request_handled = False
+        if req:
+            if req.content_length > req.max_content_length:
+                res = await self.error_response(req, 413, 'Payload too large')
+            else:
+                try:
+                    f, req.url_prefix, req.subapp = self.find_route(req)
+                    req.route = f if callable(f) else None
+                    if callable(f):
+                        res = None
+                        for handler in self.get_request_handlers(
+                                req, 'before_request', False):
+                            res = await invoke_handler(handler, req)
+                            if res:
+                                break
+                        if res is None:
+                            res = await invoke_handler(f, req,
+                                                       **req.url_args)
+                        res = self._make_response(res)
+                        for handler in self.get_request_handlers(
+                                req, 'after_request', True):
+                            res = await invoke_handler(
+                                handler, req, res) or res
+                        for handler in req.after_request_handlers:
+                            res = await invoke_handler(
+                                handler, req, res) or res
+                        after_request_handled = True
+                    elif isinstance(f, dict):
+                        res = Response(headers=f)
+                    else:
+                        res = await self.error_response(req, f, 'Not found')
+                except HTTPException as exc:
+                    res = await self.error_response(req, exc.status_code,
+                                                    exc.reason)
+                except Exception as exc:
+                    print_exception(exc)
+                    res = None
+                    handler = self._exception_handler(req, exc)
+                    if handler:
+                        try:
+                            res = await invoke_handler(handler, req, exc)
+                        except Exception as exc2:  # pragma: no cover
+                            print_exception(exc2)
+                            res = None
+                    if res is None:
+                        res = await self.error_response(
+                            req, 500, 'Internal server error')
+        else:
+            res = await self.error_response(req, 400, 'Bad request')
+        if isinstance(res, tuple):
+            res = Response(*res)
+        elif not isinstance(res, Response):
+            res = Response(res)
+        if not after_request_handled:
+            for handler in self.get_request_handlers(
+                    req, 'after_error_request', True):
+                res = await invoke_handler(handler, req, res) or res
+        res.is_head = bool(req and req.method == 'HEAD')
+        return res
+
+
+Response.already_handled = Response()
+
+abort = Microdot.abort
+redirect = Response.redirect
+send_file = Response.send_file
