@@ -96,6 +96,9 @@ def urlencode(s):
         '&', '%26').replace('=', '%3D')
 
 
+_MISSING = object()
+
+
 class NoCaseDict(dict):
     """A dictionary whose string keys are case-insensitive.
 
@@ -130,7 +133,7 @@ class NoCaseDict(dict):
         kl = key.lower()
         stored = self.keymap.get(kl)
         if stored is None:
-            if kl != key and not super().__contains__(kl):
+            if kl != key and super().get(kl, _MISSING) is _MISSING:
                 self.keymap[kl] = key
                 stored = key
             else:
@@ -146,7 +149,7 @@ class NoCaseDict(dict):
         self.keymap.pop(kl, None)
 
     def __contains__(self, key):
-        return super().__contains__(self._stored(key))
+        return super().get(self._stored(key), _MISSING) is not _MISSING
 
     def get(self, key, default=None):
         """Return the value of a key in any case, or ``default``."""

@@ -326,7 +326,9 @@ class TestCase:
             outcome = ('skip', exc)
         except self.failureException as exc:
             outcome = ('fail', exc)
-        except Exception as exc:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # SystemExit too: never end the run
             outcome = ('error', exc)
         try:
             self.tearDown()

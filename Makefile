@@ -1,0 +1,49 @@
+# Developer and CI entry points. Needs only python3 (>= 3.9), a C compiler,
+# git and GNU make: everything else is installed into .venv by `make venv`.
+#
+#   make run     print the version and active twins, then serve examples/hello.py
+#   make test    every check CI runs (ci/test.sh)
+#   make bench   the benchmarks (ci/bench.sh)
+#   make clean   remove build products; `make distclean` also removes .venv
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.stamp
+
+.PHONY: all venv build run test bench clean distclean
+
+all: test
+
+venv: $(STAMP)
+
+# Reinstall whenever the build or the dev requirements change.
+$(STAMP): pyproject.toml setup.py requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	# build tools come from requirements-dev.txt, so skip the isolated build env
+	$(PY) -m pip install --quiet --no-build-isolation -e .
+	touch $@
+
+# Compile the twins in place; setup.py decides which extensions exist.
+build: venv
+	$(PY) setup.py --quiet build_ext --inplace
+
+run: venv build
+	$(PY) -m microdot
+	$(PY) examples/hello.py
+
+test: venv build
+	bash ci/test.sh
+
+bench: venv build
+	bash ci/bench.sh
+
+clean:
+	rm -rf build dist *.egg-info .pytest_cache .hypothesis .benchmarks .mypy_cache
+	rm -f microdot/_speedups/*.so microdot/_speedups/*.c
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -print | xargs rm -rf
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Every check CI runs, in order, stopping at the first failure.
+#
+#   bash ci/test.sh              all steps in STEPS order
+#   bash ci/test.sh pure micropython   only the named steps
+#
+# To add a check: write a step_<name> function below and add <name> to STEPS.
+# A step that runs tests should run them through `counted` so that its
+# "N passed" line adds to the totals printed at the end.
+# Expects the venv and the in-place build (`make test` provides both).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PY:-.venv/bin/python}
+MICROPYTHON=${MICROPYTHON:-.venv/bin/micropython}
+STEPS=(compiled pure micropython)
+
+LOG=$(mktemp)
+OUT=$(mktemp)
+current=
+finish() {
+    local rc=$?
+    rm -f "$LOG" "$OUT"
+    if [ "$rc" -ne 0 ] && [ -n "$current" ]; then
+        echo "=== $current: FAILED (exit $rc)"
+    fi
+}
+trap finish EXIT
+
+# Run a test runner, keeping its summary line for the totals at the end.
+counted() {
+    local rc=0
+    "$@" 2>&1 | tee "$OUT" || rc=$?
+    grep -E '[0-9]+ (passed|failed|skipped)' "$OUT" | tail -n 1 >>"$LOG" || true
+    return "$rc"
+}
+
+# pytest exits 5 when it collects no test: not a failure of the code.
+pytest_tests() {
+    local rc=0
+    counted "$PY" -m pytest tests -q "$@" || rc=$?
+    if [ "$rc" -eq 5 ]; then
+        echo "WARNING: pytest collected no tests"
+        rc=0
+    fi
+    return "$rc"
+}
+
+# Compiled twins, required when any were built (a missing one is an error).
+step_compiled() {
+    if ls microdot/_speedups/*.so >/dev/null 2>&1; then
+        MICRODOT_REQUIRE_SPEEDUPS=1 pytest_tests
+    else
+        echo "no compiled twins in microdot/_speedups: pytest without MICRODOT_REQUIRE_SPEEDUPS"
+        pytest_tests
+    fi
+}
+
+# The pure twins on CPython.
+step_pure() {
+    MICRODOT_PURE=1 pytest_tests
+}
+
+# The portable code on MicroPython (unix port); MICROPY_HEAPSIZE, e.g. 8M,
+# changes its heap (default 2 MB).
+step_micropython() {
+    counted "$MICROPYTHON" ${MICROPY_HEAPSIZE:+-X heapsize=$MICROPY_HEAPSIZE} \
+        tests/run_micropython.py
+}
+
+if [ $# -gt 0 ]; then
+    STEPS=("$@")
+fi
+
+start=$SECONDS
+for step in "${STEPS[@]}"; do
+    echo "=== $step"
+    t0=$SECONDS
+    current=$step
+    "step_$step"
+    current=
+    echo "=== $step: ok ($((SECONDS - t0))s)"
+done
+
+echo "=== all steps passed: ${STEPS[*]} (total $((SECONDS - start))s)"
+# one closing line for all steps (only passing runs get here)
+awk '{
+    for (i = 1; i < NF; i++) {
+        w = $(i + 1); sub(/[^a-z]+$/, "", w)
+        if (w == "passed" || w == "failed" || w == "skipped" || w == "error" || w == "errors") n[w] += $i
+    }
+} END {
+    printf "total: %d passed, %d failed, %d skipped\n", n["passed"], n["failed"] + n["error"] + n["errors"], n["skipped"]
+}' "$LOG"
