@@ -1,0 +1,303 @@
+"""
+microdot.wsgi
+-------------
+
+Run a microdot application under a WSGI web server such as Gunicorn::
+
+    from microdot.wsgi import Microdot
+
+    app = Microdot()
+
+    @app.route('/')
+    async def index(request):
+        return 'Hello, World!'
+
+and then ``gunicorn module:app``. WSGI is synchronous, but handlers still run
+in an asyncio event loop (one per server thread) and go through the same
+``dispatch_request`` as with the embedded server. CPython only.
+"""
+import asyncio
+import os
+import signal
+import socket
+import threading
+from urllib.parse import quote
+
+from microdot import *  # noqa: F401, F403
+from microdot.microdot import Request, Response, NoCaseDict, _is_muted, \
+    _parse_content_length, _Writer
+import microdot.microdot as _core
+# WebSocket routes under WSGI use the embedded server's implementation,
+# over the raw socket that Gunicorn hands to the application
+from microdot.websocket import WebSocket, with_websocket, \
+    websocket_upgrade  # noqa: F401
+
+# characters that stay as they are when a decoded path is quoted again
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+class _WSGIBodyStream:
+    """The ``wsgi.input`` file of a request, behind the asynchronous stream
+    interface that microdot reads request bodies from."""
+    def __init__(self, wsgi_input):
+        self.wsgi_input = wsgi_input
+
+    async def read(self, n=-1):
+        """Read up to ``n`` bytes, or all that is left when ``n`` is
+        negative."""
+        if n is None or n < 0:
+            return self.wsgi_input.read()
+        return self.wsgi_input.read(n)
+
+    async def readexactly(self, n):
+        """Read ``n`` bytes, or what is left when the body is shorter."""
+        data = b''
+        while len(data) < n:
+            chunk = self.wsgi_input.read(n - len(data))
+            if not chunk:
+                break
+            data += chunk
+        return data
+
+    async def readline(self):
+        """Read one line, with its ``\\n``."""
+        return self.wsgi_input.readline()
+
+    async def readuntil(self, separator=b'\n'):
+        """Read up to and including ``separator``, or to the end of the
+        body when it does not appear."""
+        data = b''
+        while not data.endswith(separator):
+            c = self.wsgi_input.read(1)
+            if not c:
+                break
+            data += c
+        return data
+
+
+class _SyncBody:
+    """The chunks of a response body, pulled from its asynchronous iterator
+    through the event loop, as the iterable that WSGI servers expect."""
+    def __init__(self, body_iter, loop):
+        self.body_iter = body_iter.__aiter__()
+        self.loop = loop
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        try:
+            chunk = self.loop.run_until_complete(self.body_iter.__anext__())
+        except StopAsyncIteration:
+            raise StopIteration
+        return chunk.encode() if isinstance(chunk, str) else chunk
+
+    def close(self):
+        """Close the body; servers call it when the response is over or the
+        client went away."""
+        aclose = getattr(self.body_iter, 'aclose', None)
+        if aclose is not None:
+            # a task that closing cancels (an SSE event task) gets its turn
+            # before the loop stops
+            self.loop.run_until_complete(aclose())
+
+
+#: The core application class that this module extends.
+BaseMicrodot = _core.Microdot
+
+
+class Microdot(BaseMicrodot):  # type: ignore[no-redef]
+    """A :class:`Microdot <microdot.Microdot>` application that is also a
+    WSGI callable: pass the instance to a WSGI web server.
+
+    The WSGI ``environ`` of each request is available to handlers as
+    ``request.environ``. WebSocket routes work under Gunicorn, which gives
+    the application its raw socket; use a worker class that does not time
+    out long requests (``gthread``, for example) for long-lived connections.
+    """
+    def __init__(self):
+        super().__init__()
+        #: The event loop of the first thread that serves a request; other
+        #: threads of a threaded server get loops of their own.
+        self.loop = asyncio.new_event_loop()
+        #: ``True`` when the application runs on the embedded server through
+        #: :meth:`run` instead of under a WSGI server.
+        self.embedded_server = False
+        self._local = threading.local()
+        self._loop_lock = threading.Lock()
+        self._loop_taken = False
+
+    def _get_loop(self):
+        # an event loop can only run in one thread at a time
+        loop = getattr(self._local, 'loop', None)
+        if loop is None:
+            with self._loop_lock:
+                if self._loop_taken:
+                    loop = asyncio.new_event_loop()
+                else:
+                    loop = self.loop
+                    self._loop_taken = True
+            self._local.loop = loop
+        return loop
+
+    def _make_request(self, environ, loop):
+        # Build the Request of a WSGI environ. Raises ValueError (or
+        # UnicodeError) for what the client sent and cannot be accepted.
+        path = environ.get('PATH_INFO', '')
+        if environ.get('SCRIPT_NAME'):
+            path = environ['SCRIPT_NAME'] + path
+        # WSGI gives the path decoded, as latin-1 text: quote it back to what
+        # the client sent, which is what the embedded server sees
+        path = quote(path.encode('latin-1'), safe=_PATH_SAFE) or '/'
+        if environ.get('QUERY_STRING'):
+            path += '?' + environ['QUERY_STRING'].encode(
+                'latin-1').decode('utf-8')
+
+        headers = NoCaseDict()
+        for key, value in environ.items():
+            if key.startswith('HTTP_'):
+                name = '-'.join(p.title() for p in key[5:].split('_'))
+            elif key in ('CONTENT_TYPE', 'CONTENT_LENGTH'):
+                if not value:
+                    continue
+                name = key.replace('_', '-').title()
+            else:
+                continue
+            headers[name] = value.encode('latin-1').decode('utf-8')
+        content_length = 0
+        value = headers.get('Content-Length')
+        if value is not None:
+            content_length = _parse_content_length(value)
+
+        wsgi_input = environ.get('wsgi.input')
+        body = b''
+        stream = None
+        sock = (None, None)
+        if content_length:
+            if content_length <= Request.max_body_length and \
+                    content_length <= Request.max_content_length:
+                body = _WSGIBodyStream(wsgi_input).readexactly(
+                    content_length)
+                body = loop.run_until_complete(body)
+                if len(body) < content_length:
+                    raise ValueError('request body shorter than '
+                                     'Content-Length')
+            else:
+                # too large to hold in memory: the handler reads it
+                stream = _WSGIBodyStream(wsgi_input)
+        elif 'Transfer-Encoding' in headers and wsgi_input is not None:
+            # a chunked body: the server decodes it, the handler reads it
+            stream = _WSGIBodyStream(wsgi_input)
+        elif headers.get('Upgrade', '').lower() == 'websocket' and \
+                'gunicorn.socket' in environ:
+            sock = loop.run_until_complete(self._open_raw_socket(environ))
+
+        client_port = environ.get('REMOTE_PORT') or '0'
+        version = environ.get('SERVER_PROTOCOL', 'HTTP/1.0')
+        if version.startswith('HTTP/'):
+            version = version[5:]
+        req = Request(self, (environ.get('REMOTE_ADDR', ''), int(client_port)),
+                      environ['REQUEST_METHOD'], path, version, headers,
+                      body=body, stream=stream, sock=sock,
+                      scheme=environ.get('wsgi.url_scheme') or 'http')
+        req.environ = environ
+        return req
+
+    @staticmethod
+    async def _open_raw_socket(environ):
+        # asyncio streams over a duplicate of Gunicorn's client socket, for
+        # protocols such as WebSocket that take over the connection
+        raw = environ['gunicorn.socket']
+        environ['microdot.socket_timeout'] = raw.gettimeout()
+        reader, writer = await asyncio.open_connection(sock=raw.dup())
+        return reader, _Writer(writer)
+
+    def _close_raw_socket(self, environ, req, res, loop):
+        writer = req.sock[1]
+        try:
+            loop.run_until_complete(writer.aclose())
+        except OSError as exc:  # pragma: no cover
+            if not _is_muted(exc):
+                raise
+        raw = environ['gunicorn.socket']
+        # the duplicate shared the blocking mode of the original: restore it
+        raw.settimeout(environ.get('microdot.socket_timeout'))
+        if res is Response.already_handled:
+            # the connection was taken over; end it, so that the server has
+            # nowhere to write a response of its own
+            try:
+                raw.shutdown(socket.SHUT_RDWR)
+            except OSError:  # pragma: no cover
+                pass
+
+    def wsgi_app(self, environ, start_response):
+        """The WSGI application callable.
+
+        :param environ: the WSGI environment of the request.
+        :param start_response: the server's ``start_response`` callable.
+        """
+        loop = self._get_loop()
+        try:
+            req = self._make_request(environ, loop)
+        except (ValueError, UnicodeError) as exc:
+            print('Bad request: {}'.format(exc))
+            req = None
+
+        res = loop.run_until_complete(self.dispatch_request(req))
+        if req is not None and req.sock[1] is not None:
+            self._close_raw_socket(environ, req, res, loop)
+        if res is Response.already_handled:
+            start_response('200 OK', [])
+            return []
+        res.complete()
+
+        reason = res.reason
+        if reason is None:
+            reason = 'OK' if res.status_code == 200 else 'N/A'
+        # WSGI headers are text that holds bytes as latin-1; the bytes are
+        # the UTF-8 that the other transports send
+        header_list = []
+        for name, value in res.headers.items():
+            for v in (value if isinstance(value, list) else [value]):
+                header_list.append(
+                    (name, str(v).encode().decode('latin-1')))
+        start_response('{} {}'.format(res.status_code, reason), header_list)
+
+        if res.is_head:
+            if not isinstance(res.body, bytes):
+                loop.run_until_complete(res.body_iter().aclose())
+            return []
+        if isinstance(res.body, bytes):
+            return [res.body]
+        return _SyncBody(res.body_iter(), loop)
+
+    def __call__(self, environ, start_response):
+        # the WSGI entry point
+        return self.wsgi_app(environ,
+                             start_response)
+
+    def shutdown(self):
+        """Stop the server.
+
+        On the embedded server this stops it as the base class does. Under
+        a WSGI web server it sends ``SIGTERM`` to the process group leader
+        (the server's main process), which then shuts down gracefully.
+        """
+        if self.embedded_server:
+            super().shutdown()
+        else:
+            # the group leader is the server's main process
+            leader = os.getpgrp() if hasattr(os, 'getpgrp') \
+                else os.getpid()
+            os.kill(leader, signal.SIGTERM)
+
+    def run(self, host='0.0.0.0', port=5000,
+            debug=False, **options):  # pragma: no cover
+        """Serve the application with the embedded server.
+
+        This is for development: in production start a WSGI web server and
+        give it this instance as the application.
+        """
+        self.embedded_server = True
+        super().run(host, port, debug, **options)
+
