@@ -18,12 +18,16 @@ all: test
 venv: $(STAMP)
 
 # Reinstall whenever the build or the dev requirements change.
-$(STAMP): pyproject.toml setup.py requirements-dev.txt
+$(STAMP): pyproject.toml setup.py requirements-dev.txt ci/fetch_utemplate.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	# build tools come from requirements-dev.txt, so skip the isolated build env
 	$(PY) -m pip install --quiet --no-build-isolation -e .
+	# utemplate's sdists cannot be pip-installed: fetch it for CPython (the
+	# venv) and for MicroPython (.mplib, on tests/run_micropython.py's path)
+	$(PY) ci/fetch_utemplate.py "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+	$(PY) ci/fetch_utemplate.py .mplib
 	touch $@
 
 # Compile the twins in place; setup.py decides which extensions exist.

@@ -90,6 +90,7 @@ def extract_package(data, dest):
         os.makedirs(dest, exist_ok=True)
         staging = tempfile.mkdtemp(prefix='.utemplate-', dir=dest)
         try:
+            os.chmod(staging, 0o755)  # mkdtemp makes it private
             for filename, member in members:
                 with tar.extractfile(member) as src, \
                         open(os.path.join(staging, filename), 'wb') as out:
