@@ -7,7 +7,7 @@ from microdot.microdot import Request, Response, AsyncBytesIO
 try:
     import orjson as json
 except ImportError:
-    import json
+    import json  # type: ignore[no-redef]
 
 __all__ = ['TestClient', 'TestResponse']
 
@@ -46,6 +46,8 @@ def _parse_sse(body):
 
 class TestResponse:
     """The response to a request sent with :class:`TestClient`."""
+    __test__ = False  # not a test class, for pytest's collection
+
     def __init__(self):
         #: The status code.
         self.status_code = None
@@ -118,6 +120,16 @@ class TestResponse:
         return test_res
 
 
+def _mask_frame(frame, key=b'\x3a\x91\x0c\x5e'):
+    # Clients must mask their frames (RFC 6455): set the mask bit of an
+    # unmasked frame and insert the key before its masked payload.
+    from microdot._speedups import mask
+    size = frame[1] & 0x7f
+    start = 2 + (2 if size == 126 else 8 if size == 127 else 0)
+    return bytes((frame[0], frame[1] | 0x80)) + frame[2:start] + key + \
+        mask(key, frame[start:])
+
+
 class _FakeWebSocketStream:
     # Both ends of a WebSocket connection for TestClient.websocket(): the
     # application reads the frames of the client generator's messages and its
@@ -141,10 +153,12 @@ class _FakeWebSocketStream:
                 raise OSError(32, 'Websocket connection closed')
             return b''  # pragma: no cover
         opcode = self.ws.TEXT if isinstance(data, str) else self.ws.BINARY
-        return self.ws._encode_websocket_frame(opcode, data)
+        return _mask_frame(self.ws._encode_websocket_frame(opcode, data))
 
     async def read(self, n):
         if not self.buffer:
+            if self.closed:
+                return b''  # the server closed the WebSocket: end of stream
             self.started = True
             self.buffer = await self._next()
         data = self.buffer[:n]
@@ -173,12 +187,20 @@ class _FakeWebSocketStream:
         if not self.started:
             return  # the handshake response
         fin, opcode, has_mask, length = self.ws._parse_frame_header(data[0:2])
+        if opcode == self.ws.CLOSE:
+            self.closed = True
+            return
         if opcode not in (self.ws.TEXT, self.ws.BINARY):
             return
         payload = data[2 - length:] if length < 0 else data[2:]
         if opcode == self.ws.TEXT:
             payload = payload.decode()
-        self.buffer = await self._next(payload)
+        try:
+            self.buffer = await self._next(payload)
+        except OSError:
+            # the client is done: the write went through, the next read
+            # sees the end of the stream
+            self.buffer = b''
 
     async def aclose(self):
         pass

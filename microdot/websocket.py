@@ -1,0 +1,458 @@
+"""
+microdot.websocket
+------------------
+
+WebSocket (RFC 6455) support for the embedded server. A route decorated with
+:func:`with_websocket` receives a :class:`WebSocket` to exchange messages
+with the client.
+
+Besides what microdot 2.x offers, this module reassembles fragmented
+messages, answers PING frames, and ends connections with a close frame that
+carries a status code (1000 normal, 1002 protocol error, 1007 invalid text,
+1009 message too big, 1011 server error).
+"""
+import asyncio
+import binascii
+import hashlib
+
+from microdot.microdot import Request, Response, MUTED_SOCKET_ERRORS, \
+    print_exception, _is_muted  # noqa: F401
+from microdot.helpers import wraps
+from microdot._speedups import mask as _unmask
+
+# appended to the client's key to compute Sec-WebSocket-Accept (RFC 6455)
+_ACCEPT_SUFFIX = b'258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
+_CLOSED = 'Websocket connection closed'
+
+
+class WebSocketError(Exception):
+    """Error raised by a :class:`WebSocket` when the connection cannot be
+    used any more: the client closed it, went away or broke the protocol."""
+    pass
+
+
+class _Violation(Exception):
+    # a client error that ends the connection with a close status code
+    def __init__(self, code, reason):
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+def _valid_close_code(code):
+    # the codes a peer may put in a close frame (RFC 6455, 7.4)
+    return 1000 <= code <= 1003 or 1007 <= code <= 1014 or \
+        3000 <= code <= 4999
+
+
+class WebSocket:
+    """A WebSocket connection, as given to WebSocket route handlers.
+
+    :param request: the request that was upgraded.
+    """
+    CONT = 0
+    TEXT = 1
+    BINARY = 2
+    CLOSE = 8
+    PING = 9
+    PONG = 10
+
+    #: Close status: normal closure.
+    CLOSE_NORMAL = 1000
+    #: Close status: the peer broke the protocol.
+    CLOSE_PROTOCOL_ERROR = 1002
+    #: Close status: a text message was not valid UTF-8.
+    CLOSE_INVALID_DATA = 1007
+    #: Close status: a message exceeded :attr:`max_message_length`.
+    CLOSE_TOO_BIG = 1009
+    #: Close status: the route handler failed.
+    CLOSE_SERVER_ERROR = 1011
+
+    #: The largest message :meth:`receive` accepts, in bytes, counting all
+    #: the fragments of a fragmented message. A larger message closes the
+    #: connection with status 1009. ``-1`` (the default) uses
+    #: ``Request.max_body_length``; ``0`` removes the limit, which lets a
+    #: client make the server buffer as much as it sends. Example::
+    #:
+    #:    WebSocket.max_message_length = 64 * 1024
+    max_message_length = -1
+
+    #: How long :meth:`close` waits for the client to answer a close frame,
+    #: in seconds, before the connection is dropped.
+    close_timeout = 2
+
+    def __init__(self, request):
+        #: The request of the connection.
+        self.request = request
+        #: ``True`` once the connection is closed, or closing.
+        self.closed = False
+        self._frag_opcode = None
+        self._frag_parts = []
+        self._frag_size = 0
+        self._reading = False
+        self._unread = 0  # payload bytes left unread by a refused frame
+
+    async def handshake(self):
+        """Validate the upgrade request and send the ``101`` response.
+
+        A request without proper ``Upgrade``, ``Connection`` and
+        ``Sec-WebSocket-Key`` headers is aborted with a 400 error.
+        """
+        accept = self._handshake_response()
+        await self.request.sock[1].awrite(
+            b'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n'
+            b'Connection: Upgrade\r\nSec-WebSocket-Accept: ' + accept +
+            b'\r\n\r\n')
+
+    async def receive(self):
+        """Wait for the next message from the client and return it, as a
+        ``str`` for text messages and ``bytes`` for binary ones.
+
+        PING frames are answered while waiting. Raises
+        :class:`WebSocketError` when the connection is closed, by either
+        side, or when the client breaks the protocol or sends a message
+        that is too large (the connection is then closed with the matching
+        status code).
+        """
+        if self.closed:
+            raise WebSocketError(_CLOSED)
+        self._reading = True
+        try:
+            return await self._next_message()
+        except _Violation as exc:
+            self._reading = False
+            await self._abort(exc.code, exc.reason)
+            raise WebSocketError(exc.reason)
+        except (EOFError, OSError):
+            self.closed = True
+            raise WebSocketError(_CLOSED)
+        finally:
+            self._reading = False
+
+    async def send(self, data, opcode=None):
+        """Send a message to the client.
+
+        :param data: the message, as ``str`` (sent as UTF-8) or bytes.
+        :param opcode: the frame opcode. By default it is :attr:`TEXT` for
+                       strings and :attr:`BINARY` for bytes.
+
+        Raises :class:`WebSocketError` once the connection is closed.
+        """
+        if not isinstance(data, (str, bytes, bytearray, memoryview)):
+            raise TypeError('WebSocket messages must be str or bytes, not ' +
+                            type(data).__name__)
+        if self.closed:
+            raise WebSocketError(_CLOSED)
+        if opcode is None:
+            opcode = self.TEXT if isinstance(data, str) else self.BINARY
+        await self.request.sock[1].awrite(
+            self._encode_websocket_frame(opcode, data))
+
+    async def close(self, code=1000, reason=''):
+        """Close the connection: send a close frame and wait (up to
+        :attr:`close_timeout` seconds) for the client's answer.
+
+        :param code: the close status code, 1000 (normal) by default.
+        :param reason: a short text explaining why.
+
+        Closing a closed connection does nothing. Raises ``ValueError`` for
+        a code that cannot be sent (valid: 1000-1003, 1007-1014, 3000-4999)
+        or a reason longer than 123 bytes once encoded.
+        """
+        if not isinstance(code, int) or not _valid_close_code(code):
+            raise ValueError('invalid WebSocket close code: {!r}'.format(code))
+        if len(reason.encode() if isinstance(reason, str) else reason) > 123:
+            raise ValueError('the close reason cannot exceed 123 bytes')
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            await self._send_close(code, reason)
+        except OSError:
+            return
+        if not self._reading:
+            await self._drain()
+
+    # -- handshake and framing helpers --
+
+    def _handshake_response(self):
+        headers = self.request.headers
+        abort = self.request.app.abort
+        tokens = [t.strip().lower()
+                  for t in headers.get('Connection', '').split(',')]
+        if 'upgrade' not in tokens:
+            abort(400, 'Connection header must include "Upgrade"')
+        if headers.get('Upgrade', '').strip().lower() != 'websocket':
+            abort(400, 'Upgrade header must be "websocket"')
+        key = headers.get('Sec-WebSocket-Key', '').strip()
+        try:
+            raw_key = binascii.a2b_base64(key) if key else b''
+        except ValueError:
+            raw_key = b''
+        if len(raw_key) != 16:
+            abort(400, 'Missing or invalid Sec-WebSocket-Key header')
+        digest = hashlib.sha1(key.encode() + _ACCEPT_SUFFIX).digest()
+        return binascii.b2a_base64(digest)[:-1]
+
+    @classmethod
+    def _parse_frame_header(cls, header):
+        """Decode the first two bytes of a frame into
+        ``(fin, opcode, has_mask, length)``; ``length`` is -2 or -8 when a
+        16-bit or 64-bit extended length follows."""
+        fin = header[0] & 0x80
+        opcode = header[0] & 0x0f
+        has_mask = header[1] & 0x80
+        length = header[1] & 0x7f
+        if length == 126:
+            length = -2
+        elif length == 127:
+            length = -8
+        return fin, opcode, has_mask, length
+
+    @staticmethod
+    def _encode_websocket_frame(opcode, payload):
+        """Return a complete, unmasked, final frame as bytes."""
+        if isinstance(payload, str):
+            payload = payload.encode()
+        size = len(payload)
+        first = 0x80 | opcode
+        if size < 126:
+            head = bytes((first, size))
+        elif size < 65536:
+            head = bytes((first, 126)) + size.to_bytes(2, 'big')
+        else:
+            head = bytes((first, 127)) + size.to_bytes(8, 'big')
+        return head + bytes(payload)
+
+    async def _read_header(self, strict=True):
+        # returns (fin, opcode, length, masking key); the whole header is
+        # read before it is judged, so that after a violation the payload
+        # can be skipped and the client's close frame found
+        reader = self.request.sock[0]
+        header = await reader.readexactly(2)
+        if len(header) < 2:  # a stream whose readexactly() reads short
+            raise EOFError(_CLOSED)
+        fin, opcode, masked, length = self._parse_frame_header(header)
+        extra = (-length if length < 0 else 0) + (4 if masked else 0)
+        more = await reader.readexactly(extra) if extra else b''
+        if len(more) < extra:
+            raise EOFError(_CLOSED)
+        size = int.from_bytes(more[:-length], 'big') if length < 0 \
+            else length
+        if strict:
+            self._unread = size
+            if header[0] & 0x70:
+                raise _Violation(1002, 'Reserved frame bits set')
+            if 2 < opcode < 8 or opcode > 10:
+                raise _Violation(1002, 'Unknown opcode')
+            if opcode >= 8 and (not fin or size > 125):
+                raise _Violation(1002, 'Invalid control frame')
+            if not masked:
+                raise _Violation(1002, 'Client frames must be masked')
+            if size >= (1 << 63):
+                raise _Violation(1002, 'Invalid frame length')
+            self._unread = 0
+        return fin, opcode, size, more[-4:] if masked else None
+
+    async def _read_payload(self, length, key):
+        if not length:
+            return b''
+        data = await self.request.sock[0].readexactly(length)
+        if len(data) < length:
+            raise EOFError(_CLOSED)
+        return _unmask(key, data) if key else data
+
+    def _limit(self):
+        limit = self.max_message_length
+        return Request.max_body_length if limit == -1 else limit
+
+    def _decode(self, opcode, payload):
+        if opcode == self.TEXT:
+            try:
+                return payload.decode()
+            except ValueError:  # UnicodeError on every interpreter
+                raise _Violation(1007, 'Invalid UTF-8 in text message')
+        return payload
+
+    async def _next_message(self):
+        while True:
+            fin, opcode, length, key = await self._read_header()
+            if opcode >= 8:
+                payload = await self._read_payload(length, key)
+                if opcode == self.CLOSE:
+                    await self._client_closed(payload)
+                elif opcode == self.PING:
+                    await self.send(payload, self.PONG)
+                continue  # unsolicited PONG frames are ignored
+            if opcode == self.CONT:
+                if self._frag_opcode is None:
+                    raise _Violation(1002, 'Unexpected continuation frame')
+            elif self._frag_opcode is not None:
+                raise _Violation(1002, 'Expected a continuation frame')
+            limit = self._limit()
+            if limit and self._frag_size + length > limit:
+                self._unread = length
+                raise _Violation(1009, 'Message too large')
+            payload = await self._read_payload(length, key)
+            if fin and opcode != self.CONT:
+                return self._decode(opcode, payload)
+            if opcode != self.CONT:
+                self._frag_opcode = opcode
+            self._frag_parts.append(payload)
+            self._frag_size += length
+            if fin:
+                opcode = self._frag_opcode
+                payload = b''.join(self._frag_parts)
+                self._frag_opcode = None
+                self._frag_parts = []
+                self._frag_size = 0
+                return self._decode(opcode, payload)
+
+    async def _client_closed(self, payload):
+        # answer the client's close frame with the same status code
+        code = 1000
+        if len(payload) == 1:
+            raise _Violation(1002, 'Invalid close frame')
+        if payload:
+            code = int.from_bytes(payload[:2], 'big')
+            if not _valid_close_code(code):
+                raise _Violation(1002, 'Invalid close code')
+            try:
+                payload[2:].decode()
+            except ValueError:
+                raise _Violation(1007, 'Invalid UTF-8 in close reason')
+        self.closed = True
+        try:
+            await self._send_close(code)
+        except OSError:
+            pass
+        raise WebSocketError(_CLOSED)
+
+    async def _send_close(self, code, reason=''):
+        if isinstance(reason, str):
+            reason = reason.encode()
+        await self.request.sock[1].awrite(self._encode_websocket_frame(
+            self.CLOSE, code.to_bytes(2, 'big') + reason))
+
+    async def _abort(self, code, reason):
+        # end the connection after a client error
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            await self._send_close(code, reason)
+        except OSError:
+            return
+        await self._drain()
+
+    async def _drain(self):
+        # Read and discard what the client still sends until its close
+        # frame arrives: closing a socket with unread data makes the kernel
+        # send a reset, which can destroy the close frame just sent.
+        reader = self.request.sock[0]
+
+        async def skip(length):
+            while length:
+                chunk = await reader.read(min(length, 4096))
+                if not chunk:
+                    raise EOFError(_CLOSED)
+                length -= len(chunk)
+
+        async def until_close():
+            length, self._unread = self._unread, 0
+            await skip(length)
+            while True:
+                _, opcode, length, _ = await self._read_header(False)
+                await skip(length)
+                if opcode == self.CLOSE:
+                    return
+
+        try:
+            await asyncio.wait_for(until_close(), self.close_timeout)
+        except Exception:  # timeout, end of stream, reset: all the same
+            pass
+
+
+async def websocket_upgrade(request):
+    """Turn the connection of a request into a WebSocket, and return the
+    :class:`WebSocket`.
+
+    :param request: the request to upgrade.
+
+    For routes that do more than :func:`with_websocket`, such as checking
+    credentials before accepting the connection::
+
+        @app.route('/ws')
+        async def ws_route(request):
+            if not is_allowed(request):
+                abort(403)
+            ws = await websocket_upgrade(request)
+            message = await ws.receive()
+            await ws.send(message)
+            await ws.close()
+    """
+    ws = WebSocket(request)
+    await ws.handshake()
+
+    @request.after_request
+    async def after_request(request, response):
+        # the connection now speaks WebSocket: no HTTP response follows
+        return Response.already_handled
+
+    return ws
+
+
+def websocket_wrapper(f, upgrade_function):
+    """Wrap a WebSocket handler ``f(request, ws, ...)`` into a route
+    handler that upgrades the connection with ``upgrade_function``, runs
+    ``f`` and closes the connection when it ends.
+
+    Disconnections end the handler quietly; other exceptions are printed
+    and the connection is closed with status 1011.
+    """
+    @wraps(f)
+    async def wrapper(request, *args, **kwargs):
+        ws = await upgrade_function(request)
+        code = 1000
+        try:
+            await f(request, ws, *args, **kwargs)
+        except WebSocketError:
+            pass
+        except OSError as exc:
+            if not _is_muted(exc):
+                print_exception(exc)
+                code = 1011
+        except Exception as exc:
+            print_exception(exc)
+            code = 1011
+        finally:
+            try:
+                if code == 1000:
+                    await ws.close()
+                else:
+                    try:
+                        await ws.close(code)
+                    except TypeError:  # a subclass with microdot 2.x close()
+                        await ws.close()
+            except Exception:  # pragma: no cover
+                pass
+        return Response.already_handled
+    return wrapper
+
+
+def with_websocket(f):
+    """Decorator that makes a route a WebSocket endpoint. The handler
+    receives the :class:`WebSocket` after the request::
+
+        @app.route('/echo')
+        @with_websocket
+        async def echo(request, ws):
+            while True:
+                message = await ws.receive()
+                await ws.send(message)
+
+    The handler can return to close the connection. When the client closes
+    it, :meth:`WebSocket.receive` raises :class:`WebSocketError`, which ends
+    the handler.
+    """
+    return websocket_wrapper(f, upgrade_function=websocket_upgrade)

@@ -1,0 +1,271 @@
+"""WebSocket over real sockets: the embedded server runs in a thread on
+127.0.0.1 (a free port) and the ``websockets`` package is the client.
+CPython only."""
+import asyncio
+import base64
+import hashlib
+import http.client
+import os
+import socket
+import threading
+import time
+import unittest
+
+from websockets.exceptions import ConnectionClosed, ConnectionClosedError
+from websockets.sync.client import connect
+
+from microdot import Microdot
+from microdot.websocket import WebSocket, WebSocketError, with_websocket
+
+TIMEOUT = 10
+
+
+class ServerThread:
+    """Run an application's embedded server in a thread with its own event
+    loop; ``stop()`` closes it and cancels every task left."""
+    def __init__(self, app):
+        self.app = app
+        self.port = None
+        self.loop = None
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._main, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        if not self.ready.wait(TIMEOUT) or self.port is None:
+            raise RuntimeError('server did not start')
+        return self
+
+    def _main(self):
+        self.loop = loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            server = loop.run_until_complete(self.app.start_server(
+                host='127.0.0.1', port=0, start_serving=False))
+            self.server = server
+            self.port = server.sockets[0].getsockname()[1]
+            # listen before anyone is told the port
+            loop.run_until_complete(server.start_serving())
+            self.ready.set()
+            try:
+                loop.run_until_complete(server.serve_forever())
+            except asyncio.CancelledError:
+                pass
+            tasks = asyncio.all_tasks(loop)
+            for task in tasks:
+                task.cancel()
+            loop.run_until_complete(
+                asyncio.gather(*tasks, return_exceptions=True))
+        finally:
+            self.ready.set()
+            loop.close()
+
+    def stop(self):
+        if self.loop is not None and not self.loop.is_closed():
+            try:
+                self.loop.call_soon_threadsafe(self.server.close)
+            except RuntimeError:  # the loop just closed
+                pass
+        self.thread.join(TIMEOUT)
+        if self.thread.is_alive():
+            raise RuntimeError('server thread did not stop')
+
+
+class TestWebSocketRealClient(unittest.TestCase):
+    def setUp(self):
+        self.saved = WebSocket.max_message_length
+        self.ended = threading.Event()
+        self.end_reason = []
+        app = Microdot()
+
+        @app.route('/echo')
+        @with_websocket
+        async def echo(request, ws):
+            try:
+                while True:
+                    await ws.send(await ws.receive())
+            except WebSocketError as exc:
+                self.end_reason.append(str(exc))
+                raise
+            finally:
+                self.ended.set()
+
+        @app.route('/ticks')
+        @with_websocket
+        async def ticks(request, ws):
+            try:
+                i = 0
+                while True:
+                    await ws.send('tick {}'.format(i))
+                    i += 1
+                    await asyncio.sleep(0.01)
+            finally:
+                self.ended.set()
+
+        @app.route('/bye')
+        @with_websocket
+        async def bye(request, ws):
+            await ws.send('bye')
+
+        @app.route('/')
+        async def index(request):
+            return 'still here'
+
+        self.server = ServerThread(app).start()
+        self.url = 'ws://127.0.0.1:{}'.format(self.server.port)
+
+    def tearDown(self):
+        WebSocket.max_message_length = self.saved
+        self.server.stop()
+
+    def _connect(self, path, **kwargs):
+        return connect(self.url + path, open_timeout=TIMEOUT,
+                       close_timeout=TIMEOUT, max_size=None, **kwargs)
+
+    def _get_index(self):
+        conn = http.client.HTTPConnection('127.0.0.1', self.server.port,
+                                          timeout=TIMEOUT)
+        try:
+            conn.request('GET', '/')
+            res = conn.getresponse()
+            return res.status, res.read()
+        finally:
+            conn.close()
+
+    def test_echo_and_normal_close(self):
+        with self._connect('/echo') as ws:
+            ws.send('hello')
+            self.assertEqual(ws.recv(TIMEOUT), 'hello')
+            ws.send(b'\x00\xff')
+            self.assertEqual(ws.recv(TIMEOUT), b'\x00\xff')
+            ws.send('')
+            self.assertEqual(ws.recv(TIMEOUT), '')
+        self.assertEqual(ws.close_code, 1000)
+        self.assertTrue(self.ended.wait(TIMEOUT))
+        self.assertEqual(self.end_reason, ['Websocket connection closed'])
+
+    def test_one_mebibyte_masked_message(self):
+        WebSocket.max_message_length = 2 * 1024 * 1024
+        data = os.urandom(1024 * 1024)
+        with self._connect('/echo') as ws:
+            ws.send(data)
+            self.assertEqual(ws.recv(TIMEOUT), data)
+            ws.send(data.hex()[:1024 * 1024])
+            self.assertEqual(ws.recv(TIMEOUT), data.hex()[:1024 * 1024])
+
+    def test_fragmented_message(self):
+        with self._connect('/echo') as ws:
+            ws.send(['Hel', 'lo, ', 'wörld'])
+            self.assertEqual(ws.recv(TIMEOUT), 'Hello, wörld')
+            ws.send([b'\x01' * 3000, b'\x02' * 3000])
+            self.assertEqual(ws.recv(TIMEOUT), b'\x01' * 3000 + b'\x02' * 3000)
+
+    def test_ping_pong(self):
+        with self._connect('/echo') as ws:
+            waiter = ws.ping(b'marco')
+            self.assertTrue(waiter.wait(TIMEOUT))
+            ws.send('after ping')
+            self.assertEqual(ws.recv(TIMEOUT), 'after ping')
+
+    def test_message_over_limit_closes_1009(self):
+        WebSocket.max_message_length = 1000
+        with self._connect('/echo') as ws:
+            ws.send('a' * 1000)
+            self.assertEqual(ws.recv(TIMEOUT), 'a' * 1000)
+            ws.send('a' * 1001)
+            with self.assertRaises(ConnectionClosedError) as ctx:
+                ws.recv(TIMEOUT)
+        self.assertEqual(ctx.exception.rcvd.code, 1009)
+        self.assertTrue(self.ended.wait(TIMEOUT))
+        self.assertEqual(self._get_index(), (200, b'still here'))
+
+    def test_large_message_over_limit_closes_1009(self):
+        # the server refuses before reading the payload, which is still
+        # arriving: the close frame must survive the unread data
+        WebSocket.max_message_length = 64 * 1024
+        with self._connect('/echo') as ws:
+            ws.send(os.urandom(2 * 1024 * 1024))
+            with self.assertRaises(ConnectionClosedError) as ctx:
+                ws.recv(TIMEOUT)
+        self.assertEqual(ctx.exception.rcvd.code, 1009)
+
+    def test_handler_return_closes_1000(self):
+        with self._connect('/bye') as ws:
+            self.assertEqual(ws.recv(TIMEOUT), 'bye')
+            with self.assertRaises(ConnectionClosed) as ctx:
+                ws.recv(TIMEOUT)
+        self.assertEqual(ctx.exception.rcvd.code, 1000)
+
+    def _drop(self, ws):
+        # vanish without a close frame
+        ws.socket.shutdown(socket.SHUT_RDWR)
+        ws.socket.close()
+
+    def test_client_disconnects_while_server_sends(self):
+        with self._connect('/ticks') as ws:
+            self.assertEqual(ws.recv(TIMEOUT), 'tick 0')
+            self.assertEqual(ws.recv(TIMEOUT), 'tick 1')
+            self._drop(ws)
+        self.assertTrue(self.ended.wait(TIMEOUT))
+        self.assertEqual(self._get_index(), (200, b'still here'))
+
+    def test_client_disconnects_while_server_receives(self):
+        with self._connect('/echo') as ws:
+            ws.send('one')
+            self.assertEqual(ws.recv(TIMEOUT), 'one')
+            self._drop(ws)
+        self.assertTrue(self.ended.wait(TIMEOUT))
+        self.assertEqual(self.end_reason, ['Websocket connection closed'])
+        with self._connect('/echo') as ws:
+            ws.send('next client')
+            self.assertEqual(ws.recv(TIMEOUT), 'next client')
+
+    def test_raw_socket_handshake_and_unmasked_frame(self):
+        sock = socket.create_connection(('127.0.0.1', self.server.port),
+                                        timeout=TIMEOUT)
+        try:
+            key = base64.b64encode(os.urandom(16)).decode()
+            sock.sendall(('GET /echo HTTP/1.1\r\nHost: x\r\n'
+                          'Upgrade: websocket\r\nConnection: Upgrade\r\n'
+                          'Sec-WebSocket-Key: {}\r\n'
+                          'Sec-WebSocket-Version: 13\r\n\r\n').format(
+                              key).encode())
+            data = b''
+            while b'\r\n\r\n' not in data:
+                chunk = sock.recv(4096)
+                self.assertTrue(chunk)
+                data += chunk
+            head, _, rest = data.partition(b'\r\n\r\n')
+            self.assertTrue(head.startswith(b'HTTP/1.1 101 '))
+            accept = base64.b64encode(hashlib.sha1(
+                (key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').encode()
+            ).digest())
+            self.assertIn(b'Sec-WebSocket-Accept: ' + accept, head)
+            sock.sendall(b'\x81\x05hello')  # not masked: a protocol error
+            deadline = time.time() + TIMEOUT
+            while len(rest) < 4 and time.time() < deadline:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                rest += chunk
+            self.assertEqual(rest[0], 0x88)
+            self.assertEqual(int.from_bytes(rest[2:4], 'big'), 1002)
+        finally:
+            sock.close()
+        self.assertTrue(self.ended.wait(TIMEOUT))
+
+    def test_plain_http_request_to_websocket_route(self):
+        conn = http.client.HTTPConnection('127.0.0.1', self.server.port,
+                                          timeout=TIMEOUT)
+        try:
+            conn.request('GET', '/echo')
+            res = conn.getresponse()
+            self.assertEqual(res.status, 400)
+            self.assertIn(b'Upgrade', res.read())
+        finally:
+            conn.close()
+        self.assertFalse(self.ended.is_set())
+
+
+if __name__ == '__main__':
+    unittest.main()
