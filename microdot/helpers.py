@@ -2,7 +2,7 @@
 try:
     from functools import wraps
 except ImportError:  # pragma: no cover
-    def wraps(wrapped):
+    def wraps(wrapped):  # type: ignore[misc]
         """Stand-in for ``functools.wraps`` where it does not exist
         (MicroPython): the wrapper is returned unchanged."""
         def decorator(wrapper):

@@ -16,7 +16,7 @@ import time
 try:
     import orjson as json
 except ImportError:
-    import json
+    import json  # type: ignore[no-redef]
 
 from microdot import _speedups
 from microdot._speedups import parse_request_line, parse_header_line, \
@@ -43,7 +43,7 @@ try:
             ret = await ret
         return ret
 except ImportError:  # pragma: no cover
-    def iscoroutine(coro):
+    def iscoroutine(coro):  # type: ignore[misc]
         """Tell whether an object is a coroutine (MicroPython version)."""
         return hasattr(coro, 'send') and hasattr(coro, 'throw')
 
@@ -59,7 +59,7 @@ except ImportError:  # pragma: no cover
         return ret
 
 try:
-    from sys import print_exception
+    from sys import print_exception  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover
     import traceback
 
@@ -1253,12 +1253,14 @@ class Microdot:
         if not start_serving:
             return self.server
 
-        if hasattr(self.server, 'serve_forever'):
-            try:
-                await self.server.serve_forever()
-            except asyncio.CancelledError:
-                pass
-        await self.server.wait_closed()
+        # the server is already serving; wait for shutdown() to close it
+        # (uvloop's serve_forever() does not return when the server closes)
+        try:
+            await self.server.wait_closed()
+        except asyncio.CancelledError:
+            # a cancelled server task stops listening, as with serve_forever
+            self.server.close()
+            await self.server.wait_closed()
 
     def run(self, host='0.0.0.0', port=5000, debug=False, ssl=None):
         """Run the web server until :meth:`shutdown` is called (or Ctrl-C).
@@ -1289,6 +1291,18 @@ class Microdot:
                 request.app.shutdown()
                 return 'The server is shutting down...'
         """
+        get_loop = getattr(self.server, 'get_loop', None)
+        if get_loop is not None:
+            # sync handlers run in worker threads on CPython, and an event
+            # loop (uvloop above all) must only be touched from its thread
+            loop = get_loop()
+            try:
+                in_loop = asyncio.get_running_loop() is loop
+            except RuntimeError:
+                in_loop = False
+            if not in_loop and not loop.is_closed():
+                loop.call_soon_threadsafe(self.server.close)
+                return
         self.server.close()
 
     def _get_router(self):
@@ -1487,7 +1501,7 @@ class Microdot:
         return res
 
 
-Response.already_handled = Response()
+Response.already_handled = Response()  # type: ignore[assignment]
 
 abort = Microdot.abort
 redirect = Response.redirect

@@ -1,0 +1,46 @@
+# Type stub for the pure twins. The .py module has no annotations so that
+# MicroPython (which cannot import ``typing``) keeps parsing it.
+from typing import (Any, Callable, Dict, Iterable, List, Optional, Sequence,
+                    Tuple, Union, overload)
+
+_BytesLike = Union[bytes, bytearray, memoryview]
+#: Converts the text of a dynamic segment; ``None`` rejects the match.
+_SegmentParser = Optional[Callable[[str], Any]]
+#: A literal segment, or ``(kind, name, parser)`` for a dynamic one.
+_SegmentItem = Union[str, Tuple[int, str, _SegmentParser]]
+_SegmentSpec = Sequence[_SegmentItem]
+_URLArgs = Dict[str, Any]
+_RouteMatcher = Callable[[str], Optional[_URLArgs]]
+#: ``data`` of a route: a path, a segment spec or a matcher callable.
+_RouteData = Union[str, _SegmentSpec, _RouteMatcher]
+
+SEG_STRING: int
+SEG_INT: int
+SEG_PATH: int
+ROUTE_STATIC: int
+ROUTE_SEGMENTS: int
+ROUTE_CALLABLE: int
+
+def parse_request_line(line: bytes) -> Tuple[str, str, str]: ...
+def parse_header_line(line: bytes) -> Tuple[str, str]: ...
+def parse_head(data: bytes) -> Tuple[str, str, str, List[Tuple[str, str]]]: ...
+def urldecode(s: Union[str, bytes]) -> str: ...
+@overload
+def parse_urlencoded(data: str) -> List[Tuple[str, str]]: ...
+@overload
+def parse_urlencoded(data: bytes) -> List[Tuple[str, Union[str, bytes]]]: ...
+def mask(key: _BytesLike, data: _BytesLike) -> bytes: ...
+def match_segments(spec: _SegmentSpec, path: str) -> Optional[_URLArgs]: ...
+
+class Router:
+    entries: List[Tuple[Tuple[str, ...], int, _RouteData]]
+    static: Dict[str, List[int]]
+    fixed: Dict[int, List[int]]
+    variable: List[Tuple[int, int]]
+    always: List[int]
+    cache: Dict[Union[str, int], Tuple[int, ...]]
+    def __init__(self) -> None: ...
+    def add(self, methods: Iterable[str], kind: int, data: _RouteData) -> int: ...
+    def matches(self, path: str) -> List[Tuple[int, _URLArgs]]: ...
+    def lookup(self, method: str,
+               path: str) -> Tuple[int, int, Optional[_URLArgs]]: ...

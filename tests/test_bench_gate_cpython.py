@@ -1,0 +1,135 @@
+"""benchmarks/gate.py on hand-made pytest-benchmark results (CPython only:
+runs the gate as a subprocess, as ci/bench_gate.sh does)."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GATE = os.path.join(ROOT, 'benchmarks', 'gate.py')
+
+THRESHOLDS = {'parse_head': 4.0, 'head_lines': 4.0, 'parse_urlencoded': 8.0,
+              'urldecode': 8.0, 'route_hit': 3.0, 'route_404': 3.0,
+              'mask_64k': 20.0}
+INFO_ONLY = ('mask_125',)
+PURE_SECONDS = 1e-5
+
+
+def _entry(case, impl, seconds, median=None, **extra):
+    info = {'case': case, 'impl': impl}
+    info.update(extra)
+    return {'group': case, 'name': 'test_{}[{}]'.format(case, impl),
+            'param': impl, 'extra_info': info,
+            'stats': {'min': seconds, 'median': median or seconds}}
+
+
+def _results(ratios=None, compiled=True, httptools=True):
+    """Benchmarks where each compiled twin is ``ratio`` times faster (the
+    threshold itself unless given)."""
+    ratios = ratios or {}
+    entries = []
+    for case in list(THRESHOLDS) + list(INFO_ONLY):
+        entries.append(_entry(case, 'pure', PURE_SECONDS))
+        if compiled:
+            ratio = ratios.get(case, THRESHOLDS.get(case, 2.0))
+            entries.append(_entry(case, 'compiled', PURE_SECONDS / ratio))
+    if httptools:
+        entries.append(_entry('parse_head', 'httptools', 5e-6))
+    return {'benchmarks': entries}
+
+
+class TestGate(unittest.TestCase):
+    def gate(self, data, *args):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, 'results.json')
+            with open(path, 'w') as f:
+                json.dump(data, f)
+            proc = subprocess.run([sys.executable, GATE, path] + list(args),
+                                  stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, timeout=60)
+        return proc.returncode, proc.stdout.decode()
+
+    def test_passes_at_each_threshold(self):
+        rc, out = self.gate(_results())
+        self.assertEqual(rc, 0, out)
+        self.assertNotIn('FAIL', out)
+        self.assertIn('gate passed', out)
+        for case, threshold in THRESHOLDS.items():
+            self.assertIn(case, out)
+            self.assertIn('{:.2f}x'.format(threshold), out)
+
+    def test_fails_just_below_a_threshold(self):
+        for case, threshold in THRESHOLDS.items():
+            rc, out = self.gate(_results({case: threshold * 0.99}))
+            self.assertEqual(rc, 1, out)
+            self.assertIn('GATE FAILED', out)
+            self.assertIn('{}: compiled is {:.2f}x faster than pure, needs '
+                          '>= {:.1f}x'.format(case, threshold * 0.99,
+                                              threshold), out)
+            failures = [line for line in out.splitlines()
+                        if line.startswith('  - ')]
+            self.assertEqual(len(failures), 1, out)
+
+    def test_info_only_cases_never_fail(self):
+        rc, out = self.gate(_results({'mask_125': 0.5}))
+        self.assertEqual(rc, 0, out)
+        self.assertIn('0.50x', out)
+
+    def test_table_has_times_and_httptools_ratio(self):
+        rc, out = self.gate(_results())
+        self.assertEqual(rc, 0, out)
+        self.assertIn('pure ns/op', out)
+        self.assertIn('compiled ns/op', out)
+        self.assertIn('10000', out)  # 1e-5 s in ns
+        self.assertIn('2500', out)   # parse_head compiled: 1e-5 / 4
+        # httptools 5000 ns against ours 2500 ns
+        self.assertIn('httptools on the same head: 5000 ns/op', out)
+        self.assertIn('2.00x faster', out)
+
+    def test_missing_compiled_twins_fail(self):
+        data = _results(compiled=False)
+        for entry in data['benchmarks']:
+            entry['extra_info']['compiled_missing'] = 'cannot import _chttp'
+        rc, out = self.gate(data)
+        self.assertEqual(rc, 1, out)
+        self.assertIn('no compiled twin was benchmarked: cannot import '
+                      '_chttp', out)
+        self.assertIn('build_ext --inplace', out)
+        self.assertIn('parse_head: no compiled result', out)
+
+    def test_one_missing_case_fails(self):
+        data = _results()
+        data['benchmarks'] = [e for e in data['benchmarks']
+                              if e['extra_info']['case'] != 'route_404']
+        rc, out = self.gate(data)
+        self.assertEqual(rc, 1, out)
+        self.assertIn('route_404: no pure and compiled results', out)
+
+    def test_empty_results_fail(self):
+        rc, out = self.gate({'benchmarks': []})
+        self.assertEqual(rc, 1, out)
+        self.assertIn('no compiled twin was benchmarked', out)
+
+    def test_median_option(self):
+        data = _results()
+        # the medians say compiled is slow, the minimums say it is fast
+        for entry in data['benchmarks']:
+            if entry['extra_info']['impl'] == 'compiled':
+                entry['stats']['median'] = PURE_SECONDS
+        self.assertEqual(self.gate(data)[0], 0)
+        rc, out = self.gate(data, '--stat', 'median')
+        self.assertEqual(rc, 1, out)
+        self.assertIn('median time per op', out)
+
+    def test_unreadable_file(self):
+        proc = subprocess.run([sys.executable, GATE, os.path.join(
+            ROOT, 'benchmarks', 'results', 'does-not-exist.json')],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn(b'cannot read', proc.stdout)
+
+
+if __name__ == '__main__':
+    unittest.main()
