@@ -27,7 +27,7 @@ try:
     from functools import partial
     import concurrent.futures  # noqa: F401  (proves a thread pool exists)
 
-    async def invoke_handler(handler, *args, **kwargs):
+    async def invoke_handler(handler, *call_args, **call_kwargs):
         """Call a handler, sync or async, and return what it returns.
 
         Coroutine functions are awaited in the event loop. Plain functions
@@ -35,32 +35,33 @@ try:
         not stop the server from handling other requests.
         """
         if iscoroutinefunction(handler):
-            return await handler(*args, **kwargs)
-        ret = await asyncio.get_running_loop().run_in_executor(
-            None, partial(handler, *args, **kwargs))
+            return await handler(*call_args, **call_kwargs)
+        loop = asyncio.get_running_loop()
+        ret = await loop.run_in_executor(
+            None, partial(handler, *call_args, **call_kwargs))
         if iscoroutine(ret):
             # an awaitable returned by a callable object or a partial
             ret = await ret
         return ret
-except ImportError:  # pragma: no cover
+except ImportError:
     def iscoroutine(coro):  # type: ignore[misc]
         """Tell whether an object is a coroutine (MicroPython version)."""
-        return hasattr(coro, 'send') and hasattr(coro, 'throw')
+        return hasattr(coro, 'throw') and hasattr(coro, 'send')
 
-    async def invoke_handler(handler, *args, **kwargs):
+    async def invoke_handler(handler, *call_args, **call_kwargs):
         """Call a handler, sync or async, and return what it returns.
 
         Without threads, plain functions run inline in the event loop, so
         they should be quick.
         """
-        ret = handler(*args, **kwargs)
+        ret = handler(*call_args, **call_kwargs)
         if iscoroutine(ret):
             ret = await ret
         return ret
 
 try:
     from sys import print_exception  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover
+except ImportError:
     import traceback
 
     def print_exception(exc):
@@ -97,6 +98,10 @@ def urlencode(s):
 
 
 _MISSING = object()
+
+
+_JSON_CONTENT_TYPE = 'application/json; charset=UTF-8'
+_EPOCH_DATE = 'Thu, 01 Jan 1970 00:00:01 GMT'
 
 
 class NoCaseDict(dict):
@@ -175,7 +180,7 @@ class NoCaseDict(dict):
             self[key] = value
 
 
-def mro(cls):  # pragma: no cover
+def mro(cls):
     """Return the method resolution order of a class, as a sequence that
     starts with the class itself.
 
@@ -271,13 +276,13 @@ class AsyncBytesIO:
     async def read(self, n=-1):
         return self.stream.read(n)
 
-    async def readline(self):  # pragma: no cover
+    async def readline(self):
         return self.stream.readline()
 
-    async def readexactly(self, n):  # pragma: no cover
+    async def readexactly(self, n):
         return self.stream.read(n)
 
-    async def readuntil(self, separator=b'\n'):  # pragma: no cover
+    async def readuntil(self, separator=b'\n'):
         data = b''
         while not data.endswith(separator):
             c = self.stream.read(1)
@@ -286,10 +291,10 @@ class AsyncBytesIO:
             data += c
         return data
 
-    async def awrite(self, data):  # pragma: no cover
+    async def awrite(self, data):
         return self.stream.write(data)
 
-    async def aclose(self):  # pragma: no cover
+    async def aclose(self):
         pass
 
 
@@ -323,9 +328,9 @@ class Request:
         """A namespace for the application's per-request data."""
         pass
 
-    def __init__(self, app, client_addr, method, url, http_version, headers,
-                 body=None, stream=None, sock=None, url_prefix='',
-                 subapp=None, scheme=None, route=None):
+    def __init__(self, app, client_addr, method, url, http_version,
+                 headers, body=None, stream=None, sock=None,
+                 url_prefix='', subapp=None, scheme=None, route=None):
         #: The application that received the request.
         self.app = app
         #: The client's address, as a ``(host, port)`` tuple.
@@ -367,8 +372,9 @@ class Request:
         self.url_args = None
 
         if '?' in url:
-            self.path, self.query_string = url.split('?', 1)
-            self.args = self._parse_urlencoded(self.query_string)
+            self.path, query = url.split('?', 1)
+            self.query_string = query
+            self.args = self._parse_urlencoded(query)
 
         value = headers.get('Content-Length')
         if value is not None:
@@ -435,16 +441,17 @@ class Request:
             content_length = _parse_content_length(value)
         if content_length and content_length <= Request.max_body_length and \
                 content_length <= Request.max_content_length:
-            body = await client_reader.readexactly(content_length)
-            if len(body) < content_length:
+            length = content_length
+            body = await client_reader.readexactly(length)
+            if len(body) < length:
                 raise EOFError('connection closed in the request body')
             stream = None
         else:
             body = b''
             stream = client_reader
 
-        return Request(app, client_addr, method, url, http_version, headers,
-                       body=body, stream=stream,
+        return Request(app, client_addr, method, url, http_version,
+                       headers, body=body, stream=stream,
                        sock=(client_reader, client_writer), scheme=scheme)
 
     def _parse_urlencoded(self, urlencoded):
@@ -492,7 +499,8 @@ class Request:
         if self._form is None:
             if self._mime_type() != 'application/x-www-form-urlencoded':
                 return None
-            self._form = self._parse_urlencoded(self.body)
+            form = self._parse_urlencoded(self.body)
+            self._form = form
         return self._form
 
     @property
@@ -568,7 +576,7 @@ class _BodyIter:
                 raise StopAsyncIteration
         size = self.response.send_file_buffer_size
         buf = body.read(size)
-        if iscoroutine(buf):  # pragma: no cover
+        if iscoroutine(buf):
             buf = await buf
         if len(buf) < size:
             self.kind = self.NO_BODY
@@ -578,7 +586,7 @@ class _BodyIter:
         close = getattr(self.response.body, 'close', None)
         if close is not None:
             result = close()
-            if iscoroutine(result):  # pragma: no cover
+            if iscoroutine(result):
                 await result
 
 
@@ -631,15 +639,15 @@ class Response:
         self.reason = reason
         if isinstance(body, (dict, list)):
             body = json.dumps(body)
-            self.headers['Content-Type'] = 'application/json; charset=UTF-8'
+            self.headers['Content-Type'] = _JSON_CONTENT_TYPE
         if isinstance(body, str):
             body = body.encode()
         self.body = body
         self.is_head = False
 
-    def set_cookie(self, cookie, value, path=None, domain=None, expires=None,
-                   max_age=None, secure=False, http_only=False,
-                   partitioned=False):
+    def set_cookie(self, cookie, value, path=None, domain=None,
+                   expires=None, max_age=None, secure=False,
+                   http_only=False, partitioned=False):
         """Add a ``Set-Cookie`` header to the response.
 
         :param cookie: the cookie name.
@@ -664,7 +672,7 @@ class Response:
         if domain:
             parts.append('Domain=' + domain)
         if expires:
-            if not isinstance(expires, str):  # pragma: no cover
+            if not isinstance(expires, str):
                 expires = time.strftime('%a, %d %b %Y %H:%M:%S GMT',
                                         expires.timetuple())
             parts.append('Expires=' + expires)
@@ -679,10 +687,11 @@ class Response:
         http_cookie = '; '.join(parts)
         if '\r' in http_cookie or '\n' in http_cookie:
             raise ValueError('invalid cookie')
-        if 'Set-Cookie' in self.headers:
-            self.headers['Set-Cookie'].append(http_cookie)
-        else:
+        cookies = self.headers.get('Set-Cookie')
+        if cookies is None:
             self.headers['Set-Cookie'] = [http_cookie]
+        else:
+            cookies.append(http_cookie)
 
     def delete_cookie(self, cookie, **kwargs):
         """Ask the client to delete a cookie.
@@ -693,15 +702,15 @@ class Response:
         """
         kwargs.pop('expires', None)
         kwargs.pop('max_age', None)
-        self.set_cookie(cookie, '', expires='Thu, 01 Jan 1970 00:00:01 GMT',
-                        max_age=0, **kwargs)
+        self.set_cookie(cookie, '', expires=_EPOCH_DATE, max_age=0,
+                        **kwargs)
 
     def complete(self):
         """Add the ``Content-Length`` and ``Content-Type`` headers when they
         are missing."""
-        if isinstance(self.body, bytes) and \
-                'Content-Length' not in self.headers:
-            self.headers['Content-Length'] = str(len(self.body))
+        body = self.body
+        if isinstance(body, bytes) and 'Content-Length' not in self.headers:
+            self.headers['Content-Length'] = str(len(body))
         if 'Content-Type' not in self.headers:
             content_type = self.default_content_type
             if 'charset=' not in content_type:
@@ -742,13 +751,13 @@ class Response:
             chunks = self.body_iter()
             try:
                 async for chunk in chunks:
-                    if isinstance(chunk, str):  # pragma: no cover
+                    if isinstance(chunk, str):
                         chunk = chunk.encode()
                     await stream.awrite(chunk)
             finally:
                 if hasattr(chunks, 'aclose'):
                     await chunks.aclose()
-        except OSError as exc:  # pragma: no cover
+        except OSError as exc:
             if not _is_muted(exc):
                 raise
 
@@ -768,12 +777,12 @@ class Response:
         """
         if '\r' in location or '\n' in location:
             raise ValueError('invalid redirect URL')
-        return cls(status_code=status_code, headers={'Location': location})
+        return cls(b'', status_code, {'Location': location})
 
     @classmethod
-    def send_file(cls, filename, status_code=200, content_type=None,
-                  stream=None, max_age=None, compressed=False,
-                  file_extension=''):
+    def send_file(cls, filename, status_code=200,
+                  content_type=None, stream=None, max_age=None,
+                  compressed=False, file_extension=''):
         """Return a response that streams the contents of a file.
 
         :param filename: the file to send.
@@ -806,12 +815,13 @@ class Response:
         if max_age is None:
             max_age = cls.default_send_file_max_age
         if max_age is not None:
-            headers['Cache-Control'] = 'max-age={}'.format(max_age)
+            headers['Cache-Control'] = 'max-age=' + str(max_age)
         if compressed:
             headers['Content-Encoding'] = compressed \
                 if isinstance(compressed, str) else 'gzip'
-        f = stream or open(filename + file_extension, 'rb')
-        return cls(body=f, status_code=status_code, headers=headers)
+        if not stream:
+            stream = open(filename + file_extension, 'rb')
+        return cls(stream, status_code, headers)
 
 
 _BUILTIN_SEGMENTS = {
@@ -858,7 +868,7 @@ class URLPattern():
         :param parser: an optional callable that converts the matched text.
                        When it returns ``None`` the pattern does not match.
         """
-        cls.segment_patterns[type_name] = '/({})'.format(pattern)
+        cls.segment_patterns[type_name] = '/(' + pattern + ')'
         cls.segment_parsers[type_name] = parser
 
     def __init__(self, url_pattern):
@@ -878,7 +888,8 @@ class URLPattern():
         spec = []
         regex = ''
         use_regex = False
-        for segment in self.url_pattern.lstrip('/').split('/'):
+        parts = self.url_pattern.lstrip('/').split('/')
+        for segment in parts:
             if segment and segment[0] == '<':
                 if segment[-1] != '>':
                     raise ValueError('invalid URL pattern: ' +
@@ -941,7 +952,7 @@ class URLPattern():
             return _speedups.match_segments(self._spec, path)
         try:
             g = self.regex.match(path)
-        except RuntimeError:  # pragma: no cover
+        except RuntimeError:
             # MicroPython's regex engine recurses, and gives up on very long
             # segments; such a path does not match
             return None
@@ -961,8 +972,8 @@ class URLPattern():
             args[segment['name']] = arg
         return args
 
-    def __repr__(self):  # pragma: no cover
-        return 'URLPattern: {}'.format(self.url_pattern)
+    def __repr__(self):
+        return 'URLPattern: ' + self.url_pattern
 
 
 class HTTPException(Exception):
@@ -974,10 +985,12 @@ class HTTPException(Exception):
     def __init__(self, status_code, reason=None):
         super().__init__(status_code, reason)
         self.status_code = status_code
-        self.reason = reason or str(status_code) + ' error'
+        if not reason:
+            reason = '{} error'.format(status_code)
+        self.reason = reason
 
-    def __repr__(self):  # pragma: no cover
-        return 'HTTPException: {}'.format(self.status_code)
+    def __repr__(self):
+        return 'HTTPException: ' + str(self.status_code)
 
 
 class _Writer:
@@ -1084,28 +1097,28 @@ class Microdot:
 
     def get(self, url_pattern):
         """Shortcut for :meth:`route` with ``methods=['GET']``."""
-        return self.route(url_pattern, methods=['GET'])
+        return self.route(url_pattern, ['GET'])
 
     def post(self, url_pattern):
         """Shortcut for :meth:`route` with ``methods=['POST']``."""
-        return self.route(url_pattern, methods=['POST'])
+        return self.route(url_pattern, ['POST'])
 
     def put(self, url_pattern):
         """Shortcut for :meth:`route` with ``methods=['PUT']``."""
-        return self.route(url_pattern, methods=['PUT'])
+        return self.route(url_pattern, ['PUT'])
 
     def patch(self, url_pattern):
         """Shortcut for :meth:`route` with ``methods=['PATCH']``."""
-        return self.route(url_pattern, methods=['PATCH'])
+        return self.route(url_pattern, ['PATCH'])
 
     def delete(self, url_pattern):
         """Shortcut for :meth:`route` with ``methods=['DELETE']``."""
-        return self.route(url_pattern, methods=['DELETE'])
+        return self.route(url_pattern, ['DELETE'])
 
     def query(self, url_pattern):
         """Shortcut for :meth:`route` with ``methods=['QUERY']``, the safe
         HTTP method that carries a query in its body."""
-        return self.route(url_pattern, methods=['QUERY'])
+        return self.route(url_pattern, ['QUERY'])
 
     def before_request(self, f):
         """Decorator that registers a function to run before each request.
@@ -1150,8 +1163,10 @@ class Microdot:
             def not_found(request):
                 return {'error': 'not found'}, 404
         """
+        key = status_code_or_exception_class
+
         def decorated(f):
-            self.error_handlers[status_code_or_exception_class] = f
+            self.error_handlers[key] = f
             return f
         return decorated
 
@@ -1166,9 +1181,9 @@ class Microdot:
                       and apply to every route.
         """
         for methods, pattern, handler, prefix, owner in subapp.url_map:
-            self.url_map.append(
-                (methods, URLPattern(url_prefix + pattern.url_pattern),
-                 handler, url_prefix + prefix, owner or subapp))
+            mounted = URLPattern(url_prefix + pattern.url_pattern)
+            self.url_map.append((methods, mounted, handler,
+                                 url_prefix + prefix, owner or subapp))
         self._router = None
         if not local:
             self.before_request_handlers += subapp.before_request_handlers
@@ -1201,8 +1216,8 @@ class Microdot:
         """
         raise HTTPException(status_code, reason)
 
-    async def start_server(self, host='0.0.0.0', port=5000, debug=False,
-                           ssl=None, start_serving=True):
+    async def start_server(self, host='0.0.0.0', port=5000,
+                           debug=False, ssl=None, start_serving=True):
         """Start the web server, as a coroutine that returns when the server
         is shut down with :meth:`shutdown`.
 
@@ -1240,9 +1255,9 @@ class Microdot:
                 writer = _Writer(writer)
             await self.handle_request(reader, writer)
 
-        if self.debug:  # pragma: no cover
-            print('Starting async server on {host}:{port}...'.format(
-                host=host, port=port))
+        if self.debug:
+            print('microdot: serving on {}:{} ({} twins)'.format(
+                host, port, _speedups.IMPLEMENTATION))
 
         kwargs = {}
         if ssl:
@@ -1277,7 +1292,7 @@ class Microdot:
                 uvloop.run(coro)
             else:
                 asyncio.run(coro)
-        except KeyboardInterrupt:  # pragma: no cover
+        except KeyboardInterrupt:
             pass
 
     def shutdown(self):
@@ -1325,7 +1340,7 @@ class Microdot:
         ``req.url_args`` to the arguments taken from the URL.
         """
         method = req.method.upper()
-        if method == 'OPTIONS' and self.options_handler:
+        if self.options_handler and method == 'OPTIONS':
             return self.options_handler(req), '', None
         if method == 'HEAD':
             method = 'GET'
@@ -1361,51 +1376,52 @@ class Microdot:
             req = await Request.create(
                 self, reader, writer, writer.get_extra_info('peername'),
                 scheme='https' if self.ssl else None)
-        except OSError as exc:  # pragma: no cover
+        except OSError as exc:
             if not _is_muted(exc):
                 print_exception(exc)
         except (ValueError, EOFError) as exc:
             print('Bad request: {}'.format(exc))
-        except Exception as exc:  # pragma: no cover
+        except Exception as exc:
             print_exception(exc)
 
         res = await self.dispatch_request(req)
         try:
             if res is not Response.already_handled:
                 await res.write(writer)
-        except Exception as exc:  # pragma: no cover
+        except Exception as exc:
             # an error while streaming the body: the head is already out, so
             # all that can be done is to close the connection
             if not isinstance(exc, OSError) or not _is_muted(exc):
                 print_exception(exc)
         try:
             await writer.aclose()
-        except OSError as exc:  # pragma: no cover
+        except OSError as exc:
             if not _is_muted(exc):
                 print_exception(exc)
-        if self.debug and req:  # pragma: no cover
-            print('{method} {path} {status_code}'.format(
-                method=req.method, path=req.path,
-                status_code=res.status_code))
+        if self.debug and req:
+            print(req.method, req.path, res.status_code)
 
     def get_request_handlers(self, req, attr, local_first=True):
         """Return the ``before_request``, ``after_request`` or
         ``after_error_request`` handlers that apply to a request, the
         sub-application's and the application's."""
-        handlers = getattr(self, attr + '_handlers')
-        local_handlers = getattr(req.subapp, attr + '_handlers') \
-            if req and req.subapp else []
-        return local_handlers + handlers if local_first \
-            else handlers + local_handlers
+        name = attr + '_handlers'
+        own = getattr(self, name)
+        if not req or not req.subapp:
+            return own
+        local = getattr(req.subapp, name)
+        return local + own if local_first else own + local
 
     async def error_response(self, req, status_code, reason=None):
         """Return the response for an HTTP error: what the error handler for
         the status code returns, or a plain text response."""
-        if req and req.subapp and status_code in req.subapp.error_handlers:
-            return await invoke_handler(
-                req.subapp.error_handlers[status_code], req)
-        if status_code in self.error_handlers:
-            return await invoke_handler(self.error_handlers[status_code], req)
+        handler = None
+        if req and req.subapp:
+            handler = req.subapp.error_handlers.get(status_code)
+        if handler is None:
+            handler = self.error_handlers.get(status_code)
+        if handler is not None:
+            return await invoke_handler(handler, req)
         return reason or 'N/A', status_code
 
     def _exception_handler(self, req, exc):
@@ -1433,6 +1449,45 @@ class Microdot:
             return res
         return Response(res)
 
+    async def _run_route(self, req):
+        # The route handler with its before and after handlers. Returns the
+        # response and whether it completed normally (no error response).
+        handler, req.url_prefix, req.subapp = self.find_route(req)
+        if isinstance(handler, dict):
+            return Response(headers=handler), False
+        if not callable(handler):
+            return await self.error_response(req, handler, 'Not found'), \
+                False
+        req.route = handler
+        res = None
+        for before in self.get_request_handlers(req, 'before_request',
+                                                False):
+            res = await invoke_handler(before, req)
+            if res:
+                break
+        if res is None:
+            res = await invoke_handler(handler, req, **req.url_args)
+        res = self._make_response(res)
+        for after in self.get_request_handlers(req, 'after_request') + \
+                req.after_request_handlers:
+            res = await invoke_handler(after, req, res) or res
+        return res, True
+
+    async def _handle_exception(self, req, exc):
+        print_exception(exc)
+        res = None
+        handler = self._exception_handler(req, exc)
+        if handler:
+            try:
+                res = await invoke_handler(handler, req, exc)
+            except Exception as handler_exc:
+                print_exception(handler_exc)
+                res = None
+        if res is None:
+            res = await self.error_response(req, 500,
+                                            'Internal server error')
+        return res
+
     async def dispatch_request(self, req):
         """Run a parsed request through the application and return its
         :class:`Response`. Every transport ends here.
@@ -1440,62 +1495,26 @@ class Microdot:
         :param req: the :class:`Request`, or ``None`` when the request could
                     not be parsed (the response is then a 400 error).
         """
-        after_request_handled = False
-        if req:
-            if req.content_length > req.max_content_length:
-                res = await self.error_response(req, 413, 'Payload too large')
-            else:
-                try:
-                    f, req.url_prefix, req.subapp = self.find_route(req)
-                    req.route = f if callable(f) else None
-                    if callable(f):
-                        res = None
-                        for handler in self.get_request_handlers(
-                                req, 'before_request', False):
-                            res = await invoke_handler(handler, req)
-                            if res:
-                                break
-                        if res is None:
-                            res = await invoke_handler(f, req,
-                                                       **req.url_args)
-                        res = self._make_response(res)
-                        for handler in self.get_request_handlers(
-                                req, 'after_request', True):
-                            res = await invoke_handler(
-                                handler, req, res) or res
-                        for handler in req.after_request_handlers:
-                            res = await invoke_handler(
-                                handler, req, res) or res
-                        after_request_handled = True
-                    elif isinstance(f, dict):
-                        res = Response(headers=f)
-                    else:
-                        res = await self.error_response(req, f, 'Not found')
-                except HTTPException as exc:
-                    res = await self.error_response(req, exc.status_code,
-                                                    exc.reason)
-                except Exception as exc:
-                    print_exception(exc)
-                    res = None
-                    handler = self._exception_handler(req, exc)
-                    if handler:
-                        try:
-                            res = await invoke_handler(handler, req, exc)
-                        except Exception as exc2:  # pragma: no cover
-                            print_exception(exc2)
-                            res = None
-                    if res is None:
-                        res = await self.error_response(
-                            req, 500, 'Internal server error')
-        else:
+        completed = False
+        if not req:
             res = await self.error_response(req, 400, 'Bad request')
+        elif req.content_length > req.max_content_length:
+            res = await self.error_response(req, 413, 'Payload too large')
+        else:
+            try:
+                res, completed = await self._run_route(req)
+            except HTTPException as exc:
+                res = await self.error_response(req, exc.status_code,
+                                                exc.reason)
+            except Exception as exc:
+                res = await self._handle_exception(req, exc)
         if isinstance(res, tuple):
             res = Response(*res)
         elif not isinstance(res, Response):
             res = Response(res)
-        if not after_request_handled:
+        if not completed:
             for handler in self.get_request_handlers(
-                    req, 'after_error_request', True):
+                    req, 'after_error_request'):
                 res = await invoke_handler(handler, req, res) or res
         res.is_head = bool(req and req.method == 'HEAD')
         return res
