@@ -3,7 +3,7 @@
 #
 #   make run     print the version and active twins, then serve examples/hello.py
 #   make test    every check CI runs (ci/test.sh)
-#   make bench   the benchmarks (ci/bench.sh)
+#   make bench   the benchmarks and speed gates, saved under benchmarks/results
 #   make clean   remove build products; `make distclean` also removes .venv
 
 PYTHON ?= python3
@@ -42,7 +42,7 @@ test: venv build
 	bash ci/test.sh
 
 bench: venv build
-	bash ci/bench.sh
+	bash ci/bench_gate.sh --save
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .hypothesis .benchmarks .mypy_cache
