@@ -6,9 +6,11 @@
 
 Exact ``bytes`` (and exact ``str`` where the pure twin accepts text) are
 handled by byte loops in C. Any other argument type is handed to the pure
-twin, so that odd inputs behave exactly as they do there. Decoding always goes
+twin, so that odd inputs behave exactly as they do there. Decoding goes
 through the UTF-8 codec on the very byte ranges the pure twin decodes, which
-keeps the ``UnicodeDecodeError`` positions and messages identical.
+keeps the ``UnicodeDecodeError`` positions and messages identical; only
+well-known ASCII names (``Host``, ``GET``, ``1.1``...) are matched against a
+table of ready-made strings instead.
 """
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.mem cimport PyMem_Malloc, PyMem_Free

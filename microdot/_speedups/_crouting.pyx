@@ -1,15 +1,16 @@
 # cython: language_level=3, freethreading_compatible=True
-# (bounds checks stay on: items of specs and entries are indexed as Python
-# objects, and a short tuple must raise IndexError as it does in _pure)
 # cython: embedsignature=True
 """Compiled twins of the route matching code of
 :mod:`microdot._speedups._pure`: :func:`match_segments` and :class:`Router`.
 
 The algorithms are the pure ones step by step (the same candidate order, the
 same cache keys, the same calls to segment parsers and callable matchers, in
-the same order); what changes is that they run as C functions on typed lists
-instead of interpreted Python frames.
+the same order). What changes is that the path is never split: segments are
+C offsets into it, literals are compared in place, and strings are only made
+for the values handed back.
 """
+# Bounds checks stay on in this module: spec items and entries are indexed as
+# Python objects, and a short tuple must raise IndexError as it does in _pure.
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
 from cpython.unicode cimport (PyUnicode_GET_LENGTH, PyUnicode_READ_CHAR,
                               PyUnicode_KIND, PyUnicode_DATA, PyUnicode_READ,

@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# Build the sdist and the platform wheel, then test what a user would install:
+#
+#   1. the wheel in a fresh venv: the suite, run from outside the source tree
+#      with MICRODOT_REQUIRE_SPEEDUPS=1, and `python -I` proving that the
+#      compiled twins are active by default;
+#   2. the sdist built with MICRODOT_NO_EXTENSIONS=1 in another fresh venv:
+#      a py3-none-any wheel without any extension, and the suite on the pure
+#      twins;
+#   3. the sdist built where compiling fails (CC=false): a wheel with a
+#      warning, or an error with MICRODOT_REQUIRE_EXTENSIONS=1.
+#
+# Usage, from anywhere:  [PYTHON=.venv/bin/python] bash ci/check_dist.sh
+# Test dependencies come from requirements-dev.txt; pip's cache keeps the
+# fresh venvs quick. CHECK_DIST_KEEP=1 keeps the temporary directory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+PYTHON=${PYTHON:-.venv/bin/python}
+case $PYTHON in /*) ;; */*) PYTHON=$ROOT/$PYTHON ;; esac
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/microdot-dist.XXXXXX")
+cleanup() {
+    if [ "${CHECK_DIST_KEEP:-0}" = 1 ]; then
+        echo "kept $WORK"
+    else
+        rm -rf "$WORK"
+    fi
+}
+trap cleanup EXIT
+# nothing from the caller may choose the twins or the build
+unset MICRODOT_PURE MICRODOT_REQUIRE_SPEEDUPS MICRODOT_NO_EXTENSIONS \
+    MICRODOT_REQUIRE_EXTENSIONS PYTHONPATH
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+start=$SECONDS
+summary=()
+note() { summary+=("$1"); echo "--- $1"; }
+fail() { echo "check_dist: $1" >&2; exit 1; }
+
+# --- build ---------------------------------------------------------------
+t0=$SECONDS
+# the sdist first, then the wheel from the sdist: a file missing from the
+# sdist breaks the wheel build
+"$PYTHON" -m build --outdir "$WORK/dist" "$ROOT" >"$WORK/build.log" 2>&1 ||
+    { tail -n 40 "$WORK/build.log"; fail 'python -m build failed'; }
+SDIST=$(ls "$WORK"/dist/*.tar.gz)
+WHEEL=$(ls "$WORK"/dist/*.whl)
+case $(basename "$WHEEL") in
+    *-py3-none-any.whl) fail "the default wheel is pure: ${WHEEL##*/}" ;;
+esac
+"$PYTHON" - "$SDIST" "$WHEEL" <<'EOF' || fail 'unexpected dist contents'
+import sys, tarfile, zipfile
+sdist = tarfile.open(sys.argv[1]).getnames()
+wheel = zipfile.ZipFile(sys.argv[2]).namelist()
+problems = []
+for name in ('_chttp', '_crouting', '_cmask'):
+    if not any(n.endswith('microdot/_speedups/%s.pyx' % name) for n in sdist):
+        problems.append('sdist lacks %s.pyx' % name)
+    if not any('microdot/_speedups/%s.' % name in n and
+               n.endswith(('.so', '.pyd')) for n in wheel):
+        problems.append('wheel lacks the compiled %s' % name)
+for n in sdist:
+    if n.endswith(('.c', '.so')) or '/tests/' in n:
+        problems.append('sdist has %s' % n)
+for n in wheel:
+    if n.endswith('.c'):
+        problems.append('wheel has %s' % n)
+for wanted in ('README.md', 'pyproject.toml', 'setup.py'):
+    if not any(n.endswith('/' + wanted) for n in sdist):
+        problems.append('sdist lacks ' + wanted)
+import os
+for extra in ('microdot/py.typed',):
+    if os.path.exists(extra) and extra not in wheel:
+        problems.append('wheel lacks ' + extra)
+for stub in [n for n in os.listdir('microdot/_speedups')
+             if n.endswith('.pyi')]:
+    if 'microdot/_speedups/' + stub not in wheel:
+        problems.append('wheel lacks microdot/_speedups/' + stub)
+print('\n'.join(problems))
+sys.exit(1 if problems else 0)
+EOF
+note "built $(basename "$SDIST") and $(basename "$WHEEL") ($((SECONDS - t0))s)"
+
+# --- helpers -------------------------------------------------------------
+quiet_pip() {  # run pip, without the noise of unreachable find-links
+    local out rc=0
+    out=$("$@" 2>&1) || rc=$?
+    printf '%s\n' "$out" |
+        grep -v -e 'is ignored: it is neither a file nor a directory' \
+            -e '^$' || true
+    return "$rc"
+}
+
+new_venv() {  # new_venv DIR: a fresh venv with the test dependencies
+    "$PYTHON" -m venv "$1"
+    if [ -f "$ROOT/requirements-dev.txt" ]; then
+        quiet_pip "$1/bin/python" -m pip install -q -r \
+            "$ROOT/requirements-dev.txt"
+    else
+        quiet_pip "$1/bin/python" -m pip install -q pytest pytest-benchmark \
+            hypothesis
+    fi
+    # utemplate cannot be pip-installed (see ci/fetch_utemplate.py): copy the
+    # project venv's copy, or fetch it
+    local purelib utpl
+    purelib=$("$1/bin/python" -c \
+        'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    utpl=$(cd "$WORK" && "$PYTHON" -c 'import os, utemplate
+print(os.path.dirname(utemplate.__file__))' 2>/dev/null) || utpl=
+    if [ -n "$utpl" ]; then
+        cp -r "$utpl" "$purelib/"
+    elif [ -f "$ROOT/ci/fetch_utemplate.py" ]; then
+        "$1/bin/python" "$ROOT/ci/fetch_utemplate.py" "$purelib"
+    fi
+}
+
+run_suite() {  # run_suite VENV LABEL [VAR=VALUE...]: the suite, outside ROOT
+    local venv=$1 label=$2 rc=0
+    shift 2
+    local dir="$WORK/run-$label"
+    mkdir -p "$dir"
+    # the suite and the scripts some tests run (benchmarks/gate.py), but
+    # never the package: microdot must come from the venv
+    cp -r "$ROOT/tests" "$dir/tests"
+    [ ! -d "$ROOT/benchmarks" ] || cp -r "$ROOT/benchmarks" "$dir/benchmarks"
+    find "$dir/tests" -name __pycache__ -prune -exec rm -rf {} +
+    (cd "$dir" && env "$@" "$venv/bin/python" -m pytest tests -q \
+        -p no:cacheprovider 2>&1) | tee "$WORK/$label.log" || rc=$?
+    [ "$rc" -eq 0 ] || fail "the suite failed on the $label install"
+    note "$label suite: $(grep -E '[0-9]+ (passed|failed)' "$WORK/$label.log" |
+        tail -n 1)"
+}
+
+check_import() {  # check_import VENV EXPECTED: where microdot comes from
+    (cd "$WORK" && "$1/bin/python" -I -c '
+import sys, microdot, microdot._speedups as s
+where = microdot.__file__
+assert "site-packages" in where, "microdot imported from " + where
+assert s.IMPLEMENTATION == sys.argv[1], (s.IMPLEMENTATION, s.REASON)
+print(s.IMPLEMENTATION, "|", s.REASON, "|", where)' "$2")
+}
+
+# --- 1. the platform wheel -------------------------------------------------
+t0=$SECONDS
+new_venv "$WORK/venv-wheel"
+quiet_pip "$WORK/venv-wheel/bin/python" -m pip install -q "$WHEEL"
+note "python -I: $(check_import "$WORK/venv-wheel" compiled)"
+run_suite "$WORK/venv-wheel" wheel MICRODOT_REQUIRE_SPEEDUPS=1
+note "wheel checks ($((SECONDS - t0))s)"
+
+# --- 2. the sdist without extensions ----------------------------------------
+t0=$SECONDS
+new_venv "$WORK/venv-pure"
+quiet_pip env MICRODOT_NO_EXTENSIONS=1 "$WORK/venv-pure/bin/python" -m pip \
+    wheel -q --no-deps --no-cache-dir -w "$WORK/pure" "$SDIST"
+PURE_WHEEL=$(ls "$WORK"/pure/*.whl)
+case $(basename "$PURE_WHEEL") in
+    *-py3-none-any.whl) ;;
+    *) fail "MICRODOT_NO_EXTENSIONS built $(basename "$PURE_WHEEL")" ;;
+esac
+quiet_pip "$WORK/venv-pure/bin/python" -m pip install -q "$PURE_WHEEL"
+so=$(find "$WORK/venv-pure" -path '*site-packages/microdot/*' \
+    \( -name '*.so' -o -name '*.pyd' \) | head -n 1)
+[ -z "$so" ] || fail "an extension was installed without extensions: $so"
+note "sdist with MICRODOT_NO_EXTENSIONS=1 -> $(basename "$PURE_WHEEL")"
+note "python -I: $(check_import "$WORK/venv-pure" pure)"
+run_suite "$WORK/venv-pure" pure
+note "sdist checks ($((SECONDS - t0))s)"
+
+# --- 3. a machine without a C compiler ---------------------------------------
+# CC=false makes every compile fail: the build must still give a working
+# (pure) wheel with a warning (pip shows it with -v), unless
+# MICRODOT_REQUIRE_EXTENSIONS is set
+t0=$SECONDS
+VPURE=$WORK/venv-pure/bin/python
+if ! env CC=false "$VPURE" -m pip wheel -v --no-deps --no-build-isolation \
+        --no-cache-dir -w "$WORK/nocc" "$SDIST" >"$WORK/nocc.log" 2>&1; then
+    tail -n 30 "$WORK/nocc.log"
+    fail 'a failed compile failed the build'
+fi
+grep -q 'WARNING: .*could not be' "$WORK/nocc.log" ||
+    fail 'a failed compile gave no warning'
+if "$VPURE" -m zipfile -l "$WORK"/nocc/*.whl | grep -E '\.(so|pyd) '; then
+    fail 'a failed compile still put an extension in the wheel'
+fi
+if env CC=false MICRODOT_REQUIRE_EXTENSIONS=1 "$VPURE" -m pip wheel \
+        --no-deps --no-build-isolation --no-cache-dir -w "$WORK/nocc-req" \
+        "$SDIST" >"$WORK/nocc-req.log" 2>&1; then
+    fail 'MICRODOT_REQUIRE_EXTENSIONS=1 let a failed compile pass'
+fi
+note "no compiler: a wheel without extensions and a warning; with"
+note "  MICRODOT_REQUIRE_EXTENSIONS=1 the build fails ($((SECONDS - t0))s)"
+
+echo
+echo "=== check_dist summary ($((SECONDS - start))s)"
+printf '  %s\n' "${summary[@]}"
