@@ -150,7 +150,7 @@ class BasicAuth(BaseAuth):
         username, password = decoded.split(':', 1)
         return username, password
 
-    async def authentication_error(self, req):
+    async def authentication_error(self, request):
         """The default error callback: an empty response with the error
         status and a ``WWW-Authenticate`` challenge."""
         challenge = '%s realm="%s", charset="%s"' % (
@@ -196,7 +196,7 @@ class TokenAuth(BaseAuth):
             return None
         return (parts[1].strip(),)
 
-    async def authentication_error(self, req):
+    async def authentication_error(self, request):
         """The default error callback: ends the request with the error
         status."""
         abort(self.error_status)
