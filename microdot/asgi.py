@@ -147,10 +147,12 @@ class Microdot(BaseMicrodot):  # type: ignore[no-redef]
                 if handler is not None:
                     await invoke_handler(handler, scope)
             except Exception as exc:
+                # after a failed startup the server may still send the
+                # shutdown event, which gets its own answer
                 await send({'type': 'lifespan.{}.failed'.format(name),
                             'message': repr(exc)})
-                return
-            await send({'type': 'lifespan.{}.complete'.format(name)})
+            else:
+                await send({'type': 'lifespan.{}.complete'.format(name)})
             if name == 'shutdown':
                 return
 
@@ -193,7 +195,7 @@ class Microdot(BaseMicrodot):  # type: ignore[no-redef]
             scheme = 'http' + scheme[2:]
         req = Request(self, (client[0], client[1]),
                       scope.get('method', 'GET'), path,
-                      scope.get('http_version', '1.1'), headers,
+                      'HTTP/' + scope.get('http_version', '1.1'), headers,
                       body=body, stream=stream, sock=(receive, send),
                       scheme=scheme)
         req.asgi_scope = scope

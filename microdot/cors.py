@@ -7,23 +7,7 @@ the application, answering preflight (``OPTIONS``) requests and adding the
 ``Access-Control-*`` headers to every response. Runs on CPython and
 MicroPython.
 """
-
-
-def _merge_vary(existing, added):
-    # Vary is a comma-separated list of header names; keep what the route set
-    # and append only the names it does not already carry
-    if not existing:
-        return added
-    names = [v.strip() for v in existing.split(',') if v.strip()]
-    if '*' in names:
-        return existing
-    lower = [n.lower() for n in names]
-    for name in added.split(','):
-        name = name.strip()
-        if name and name.lower() not in lower:
-            names.append(name)
-            lower.append(name.lower())
-    return ', '.join(names)
+from microdot.microdot import merge_vary
 
 
 class CORS:
@@ -181,4 +165,4 @@ class CORS:
         response.headers.update(added)
         vary = response.headers.get('Vary')
         if previous_vary and vary and vary != previous_vary:
-            response.headers['Vary'] = _merge_vary(previous_vary, vary)
+            response.headers['Vary'] = merge_vary(previous_vary, vary)

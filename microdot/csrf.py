@@ -45,13 +45,14 @@ class CSRF:
                              origin with the same scheme and port) are
                              accepted.
 
-    Only requests with a method outside :attr:`SAFE_METHODS` are checked;
-    refused requests get a 403 response. A request passes when its
+    Requests with a method outside :attr:`SAFE_METHODS` are checked, and
+    every request to a route decorated with :meth:`protect`; refused
+    requests get a 403 response. A request passes when its
     ``Sec-Fetch-Site`` header is ``same-origin`` or ``none`` (typed by the
     user), or ``same-site`` with ``allow_subdomains``. Any other request
-    that has an ``Origin`` header passes only when that origin is the
-    server's own or is allowed by ``cors``. Requests without either header
-    do not come from a browser and pass.
+    that has an ``Origin`` header passes only when ``cors`` lists that
+    origin. Requests without either header do not come from a browser and
+    pass.
 
     Example::
 
@@ -116,29 +117,23 @@ class CSRF:
         return f
 
     def is_protected(self, request):
-        """Tell whether a request is subject to the check."""
-        if request.method.upper() in self.SAFE_METHODS:
-            return False
-        if self.protect_all:
-            return request.route not in self.exempt_routes
-        return request.route in self.protected_routes
-
-    def origin_allowed(self, origin, request=None):
-        """Tell whether requests from ``origin`` are trusted: the server's
-        own origin, or one the CORS object allows (or, with
-        ``allow_subdomains``, a subdomain of one with the same scheme and
-        port)."""
-        if not origin or origin == 'null':
-            return False
-        if request is not None:
-            host = request.headers.get('Host')
-            if host and origin.lower() == \
-                    (request.scheme + '://' + host).lower():
-                return True
-        allowed = self.cors.allowed_origins if self.cors else None
-        if allowed == '*':
+        """Tell whether a request is subject to the check: a request with an
+        unsafe method to a route that is not exempt (with ``protect_all``),
+        or any request to a route decorated with :meth:`protect`."""
+        if request.route in self.protected_routes:
             return True
-        if not allowed:
+        return self.protect_all and \
+            request.method.upper() not in self.SAFE_METHODS and \
+            request.route not in self.exempt_routes
+
+    def origin_allowed(self, origin):
+        """Tell whether cross-site requests from ``origin`` are trusted:
+        those from an origin listed in the CORS object's ``allowed_origins``
+        (or, with ``allow_subdomains``, from a subdomain of one, with the
+        same scheme and port). A CORS object that allows every origin
+        (``'*'``) does not make any origin trusted."""
+        allowed = self.cors.allowed_origins if self.cors else None
+        if not origin or not allowed or allowed == '*':
             return False
         if origin in allowed:
             return True
@@ -157,19 +152,20 @@ class CSRF:
 
     def check(self, request):
         """Tell whether a protected request may go on."""
-        site = request.headers.get('Sec-Fetch-Site')
-        if site is not None:
-            site = site.strip().lower()
-            if site in ('same-origin', 'none'):
-                return True
-            if site == 'same-site' and self.allow_subdomains:
-                return True
+        site = (request.headers.get('Sec-Fetch-Site') or '').strip().lower()
+        if site == 'same-origin' or site == 'none' or \
+                (site == 'same-site' and self.allow_subdomains):
+            # the answer depends on this header: caches must know
+            if not hasattr(request.g, '_vary'):
+                request.g._vary = set()
+            request.g._vary.add('Sec-Fetch-Site')
+            return True
         origin = request.headers.get('Origin')
-        if site is None and origin is None:
+        if not site and not origin:
             # neither header: not a browser, or one too old for CSRF
             # defences based on headers
             return True
-        return self.origin_allowed(origin, request)
+        return self.origin_allowed(origin)
 
     def before_request(self, request):
         """The before-request handler that refuses unsafe cross-site

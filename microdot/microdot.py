@@ -298,6 +298,32 @@ class AsyncBytesIO:
         pass
 
 
+def merge_vary(existing, names):
+    """Return a ``Vary`` header value that adds header names to an
+    existing one.
+
+    :param existing: the current value (a comma-separated list), or
+                     ``None``.
+    :param names: the names to add: a comma-separated string or an iterable
+                  of names. Names already present (in any case) are not
+                  repeated, and ``*`` stays as it is.
+    """
+    if isinstance(names, str):
+        names = names.split(',')
+    else:
+        names = sorted(names)
+    merged = [n.strip() for n in (existing or '').split(',') if n.strip()]
+    if '*' in merged:
+        return existing
+    seen = [n.lower() for n in merged]
+    for name in names:
+        name = name.strip()
+        if name and name.lower() not in seen:
+            merged.append(name)
+            seen.append(name.lower())
+    return ', '.join(merged)
+
+
 def _parse_content_length(value):
     # only plain decimal digits: no sign, no spaces, no underscores
     if not value or not all(c in '0123456789' for c in value):
@@ -1517,6 +1543,11 @@ class Microdot:
                     req, 'after_error_request'):
                 res = await invoke_handler(handler, req, res) or res
         res.is_head = bool(req and req.method == 'HEAD')
+        # headers the response depends on, noted by extensions (or the
+        # application) in request.g._vary as a set of names
+        vary = getattr(req.g, '_vary', None) if req else None
+        if vary:
+            res.headers['Vary'] = merge_vary(res.headers.get('Vary'), vary)
         return res
 
 

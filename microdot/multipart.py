@@ -8,7 +8,7 @@ A malformed or cut off body ends the request with a 400 error.
 """
 import os
 
-from microdot.microdot import abort, invoke_handler, AsyncBytesIO, MultiDict
+from microdot.microdot import abort, invoke_handler, AsyncBytesIO
 from microdot.helpers import wraps
 
 try:
@@ -395,8 +395,8 @@ class FileUpload:
 def with_form_data(f):
     """Decorator that parses a ``multipart/form-data`` body before the route
     runs, into ``request.form`` (plain fields, as strings) and
-    ``request.files`` (:class:`FileUpload` objects), both
-    :class:`MultiDict <microdot.MultiDict>` objects.
+    ``request.files`` (:class:`FileUpload` objects), both dictionaries as
+    in microdot (a repeated field keeps its last value).
 
     Example::
 
@@ -414,12 +414,17 @@ def with_form_data(f):
     """
     @wraps(f)
     async def wrapper(request, *route_args, **route_kwargs):
-        form = MultiDict()
-        files = MultiDict()
+        form = {}
+        files = {}
         try:
             async for field, value in FormDataIter(request):
                 if isinstance(value, FileUpload):
+                    # a repeated field keeps its last file: close the one
+                    # it replaces now, so that no temporary file is left
+                    previous = files.get(field)
                     files[field] = await value.copy()
+                    if previous is not None:
+                        await previous.close()
                 else:
                     form[field] = value
             if form or files:
@@ -428,8 +433,7 @@ def with_form_data(f):
             return await invoke_handler(f, request, *route_args,
                                         **route_kwargs)
         finally:
-            for name in files:
-                for upload in files.getlist(name):
-                    await upload.close()
+            for upload in files.values():
+                await upload.close()
 
     return wrapper

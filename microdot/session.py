@@ -123,6 +123,10 @@ class Session:
         self._check_key()
         session = getattr(request.g, '_session', None)
         if session is None:
+            # the response depends on the session cookie: caches must know
+            if not hasattr(request.g, '_vary'):
+                request.g._vary = set()
+            request.g._vary.add('Cookie')
             cookie = request.cookies.get(SESSION_COOKIE)
             data = self.decode(cookie) if cookie else {}
             session = SessionDict(request, data)

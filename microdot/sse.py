@@ -163,20 +163,13 @@ def with_sse(f):
             await sse.send('bye', event='goodbye')   # a named event
 
     The stream ends when the handler returns. When the client disconnects
-    the handler is cancelled (``asyncio.CancelledError``). An exception
-    raised before the handler first waits becomes the route's error, so it
-    reaches the error handlers; later ones end the stream.
+    the handler is cancelled (``asyncio.CancelledError``). An exception in
+    the handler is raised again where the response body is being sent: the
+    server reports it and ends the stream, and the test client raises it
+    from its request.
     """
     @wraps(f)
     async def route(request, *args, **kwargs):
-        res = sse_response(request, f, *args, **kwargs)
-        stream = res[0]
-        # let the event task run up to its first pause, so that a handler
-        # that fails right away gives an error response, not a broken stream
-        await asyncio.sleep(0)
-        if stream.task.done() and stream.sse.queue and \
-                isinstance(stream.sse.queue[-1], Exception):
-            raise stream.sse.queue[-1]
-        return res
+        return sse_response(request, f, *args, **kwargs)
 
     return route

@@ -266,6 +266,20 @@ class WebSocket:
         limit = self.max_message_length
         return Request.max_body_length if limit == -1 else limit
 
+    def _process_websocket_frame(self, opcode, payload):
+        # What a complete frame asks for, as (opcode to answer with or None,
+        # message or None): PING is answered with PONG, PONG (unsolicited
+        # or not) needs nothing, CLOSE ends the connection.
+        if opcode == self.CLOSE:
+            raise WebSocketError(_CLOSED)
+        if opcode == self.PING:
+            return self.PONG, payload
+        if opcode == self.PONG:
+            return None, None
+        if opcode == self.TEXT:
+            return None, payload.decode()
+        return None, payload
+
     def _decode(self, opcode, payload):
         if opcode == self.TEXT:
             try:
@@ -281,9 +295,11 @@ class WebSocket:
                 payload = await self._read_payload(length, key)
                 if opcode == self.CLOSE:
                     await self._client_closed(payload)
-                elif opcode == self.PING:
-                    await self.send(payload, self.PONG)
-                continue  # unsolicited PONG frames are ignored
+                reply, payload = self._process_websocket_frame(opcode,
+                                                               payload)
+                if reply:
+                    await self.send(payload, reply)
+                continue
             if opcode == self.CONT:
                 if self._frag_opcode is None:
                     raise _Violation(1002, 'Unexpected continuation frame')

@@ -193,9 +193,8 @@ class Microdot(BaseMicrodot):  # type: ignore[no-redef]
             sock = loop.run_until_complete(self._open_raw_socket(environ))
 
         client_port = environ.get('REMOTE_PORT') or '0'
+        # the protocol as the server gives it, 'HTTP/1.1', as microdot does
         version = environ.get('SERVER_PROTOCOL', 'HTTP/1.0')
-        if version.startswith('HTTP/'):
-            version = version[5:]
         req = Request(self, (environ.get('REMOTE_ADDR', ''), int(client_port)),
                       environ['REQUEST_METHOD'], path, version, headers,
                       body=body, stream=stream, sock=sock,

@@ -120,7 +120,7 @@ class TestASGIDirect(unittest.TestCase):
                          b'application/json; charset=UTF-8')
         self.assertEqual(json.loads(body), {
             'name': 'a%20b', 'path': '/info/a%20b', 'scheme': 'https',
-            'client': ['10.1.2.3', 4567], 'version': '1.1',
+            'client': ['10.1.2.3', 4567], 'version': 'HTTP/1.1',
             'args': ['1', '2'], 'type': 'http', 'header': 'v\xe9'})
 
     def test_path_without_raw_path_is_quoted_again(self):
@@ -292,10 +292,14 @@ class TestASGIDirect(unittest.TestCase):
         async def run(app, messages):
             return await _call(app, {'type': 'lifespan'}, messages)
 
+        # a failed startup is reported, and the shutdown event that may
+        # follow is still answered
         sent = _run(run(Microdot(lifespan_startup=fail),
-                        [{'type': 'lifespan.startup'}]))
+                        [{'type': 'lifespan.startup'},
+                         {'type': 'lifespan.shutdown'}]))
         self.assertEqual(sent, [{'type': 'lifespan.startup.failed',
-                                 'message': "RuntimeError('nope')"}])
+                                 'message': "RuntimeError('nope')"},
+                                {'type': 'lifespan.shutdown.complete'}])
         sent = _run(run(Microdot(lifespan_shutdown=fail),
                         [{'type': 'lifespan.startup'},
                          {'type': 'lifespan.shutdown'}]))
@@ -442,7 +446,7 @@ class TestUvicornHTTP(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertEqual(json.loads(body), {
             'scheme': 'http', 'path': '/info', 'args': ['1', 'two words'],
-            'http_version': '1.1', 'scope_type': 'http',
+            'http_version': 'HTTP/1.1', 'scope_type': 'http',
             'client': '127.0.0.1', 'method': 'GET'})
         # the path as sent, as the embedded server would see it
         self.assertEqual(self.get('/path/a%2Fb%20c')[2], b'a%2Fb%20c')

@@ -111,26 +111,52 @@ class TestCSRFOrigin(unittest.TestCase):
             res = _send(app, 'POST', {'Origin': origin})
             self.assertEqual(res.status_code, 403, origin)
 
-    def test_own_origin_passes(self):
+    def test_own_origin_is_not_trusted_by_itself(self):
+        # as in microdot, only the CORS origins are trusted: a browser that
+        # sends Origin without Sec-Fetch-Site needs its origin listed
         app, _ = _app()
         res = _send(app, 'POST', {'Origin': SELF})
-        self.assertEqual(res.status_code, 200)
+        self.assertEqual(res.status_code, 403)
         res = _send(app, 'POST', {'Origin': SELF,
                                   'Sec-Fetch-Site': 'cross-site'})
-        self.assertEqual(res.status_code, 200)
-        res = _run(TestClient(app, scheme='https').post(
-            '/', headers={'Origin': SELF}))
         self.assertEqual(res.status_code, 403)
+        res = _send(app, 'POST', {'Origin': SELF,
+                                  'Sec-Fetch-Site': 'same-origin'})
+        self.assertEqual(res.status_code, 200)
+        self.assertIn('Sec-Fetch-Site', res.headers['Vary'])
 
     def test_no_cors_refuses_foreign_origin(self):
         app, _ = _app()
         res = _send(app, 'POST', {'Origin': ORIGIN})
         self.assertEqual(res.status_code, 403)
 
-    def test_wildcard_cors_allows_any_origin(self):
+    def test_wildcard_cors_trusts_no_origin(self):
+        # '*' lets browsers read responses; it does not let any site change
+        # state on the user's behalf
         app, _ = _app(cors_origins='*')
         res = _send(app, 'POST', {'Sec-Fetch-Site': 'cross-site',
                                   'Origin': 'https://anything.example'})
+        self.assertEqual(res.status_code, 403)
+        res = _send(app, 'POST', {'Origin': 'https://anything.example'})
+        self.assertEqual(res.status_code, 403)
+
+    def test_protect_covers_safe_methods(self):
+        app = Microdot()
+        csrf = CSRF(app)
+
+        @app.get('/guarded')
+        @csrf.protect
+        def guarded(request):
+            return 'ok'
+
+        client = TestClient(app)
+        res = _run(client.get('/guarded',
+                              headers={'Sec-Fetch-Site': 'cross-site'}))
+        self.assertEqual(res.status_code, 403)
+        res = _run(client.get('/guarded',
+                              headers={'Sec-Fetch-Site': 'same-origin'}))
+        self.assertEqual(res.status_code, 200)
+        res = _run(client.get('/guarded'))
         self.assertEqual(res.status_code, 200)
 
     def test_subdomains(self):

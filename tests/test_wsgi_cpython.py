@@ -124,7 +124,7 @@ class TestWSGIDirect(unittest.TestCase):
         self.assertEqual(json.loads(body), {
             'name': 'a%20b%C3%A9', 'path': '/info/a%20b%C3%A9',
             'scheme': 'https', 'client': ['10.0.0.9', 5555],
-            'version': '1.1', 'args': ['1', '\xe9'], 'environ': 'test',
+            'version': 'HTTP/1.1', 'args': ['1', '\xe9'], 'environ': 'test',
             'header': 'v\xe9', 'type': 'text/plain'})
         self.assertIn(('Content-Type', 'application/json; charset=UTF-8'),
                       headers)
@@ -342,7 +342,7 @@ class TestGunicornSync(unittest.TestCase):
         status, _, body = self.get('/info?a=1&a=two%20words')
         self.assertEqual(json.loads(body), {
             'scheme': 'http', 'path': '/info', 'args': ['1', 'two words'],
-            'http_version': '1.1', 'server_software': 'gunicorn',
+            'http_version': 'HTTP/1.1', 'server_software': 'gunicorn',
             'client': '127.0.0.1', 'method': 'GET'})
         self.assertEqual(self.get('/path/b%20c%C3%A9')[2], b'b%20c%C3%A9')
 
