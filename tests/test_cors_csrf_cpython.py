@@ -1,62 +1,15 @@
 # CORS and CSRF over a real socket: the embedded server on 127.0.0.1 (a free
 # port) in a thread, and http.client as the client.
-import asyncio
 import http.client
-import threading
 import unittest
 
 from microdot import Microdot
 from microdot.cors import CORS
 from microdot.csrf import CSRF
+from live_server import LiveServer
 
 ORIGIN = 'https://app.example.com'
 TIMEOUT = 5
-
-
-class EmbeddedServer:
-    """Run an application's portable server in a thread until stop()."""
-    def __init__(self, app):
-        self.app = app
-        self.port = None
-        self.loop = None
-        self.error = None
-        self.ready = threading.Event()
-        self.thread = threading.Thread(target=self._main, daemon=True)
-
-    def _main(self):
-        async def serve():
-            server = await self.app.start_server(
-                host='127.0.0.1', port=0, start_serving=False)
-            self.port = server.sockets[0].getsockname()[1]
-            self.loop = asyncio.get_running_loop()
-            # listen before the test connects (start_serving=False only binds)
-            await server.start_serving()
-            self.ready.set()
-            try:
-                await server.serve_forever()
-            except asyncio.CancelledError:
-                pass
-            await server.wait_closed()
-
-        try:
-            asyncio.run(serve())
-        except Exception as exc:  # reported by start()
-            self.error = exc
-        finally:
-            self.ready.set()
-
-    def start(self):
-        self.thread.start()
-        if not self.ready.wait(TIMEOUT) or self.port is None:
-            raise RuntimeError('server did not start: {!r}'.format(
-                self.error))
-
-    def stop(self):
-        if self.loop is not None and self.thread.is_alive():
-            self.loop.call_soon_threadsafe(self.app.shutdown)
-        self.thread.join(TIMEOUT)
-        if self.thread.is_alive():
-            raise RuntimeError('server thread did not stop')
 
 
 def _make_app():
@@ -85,8 +38,7 @@ def _make_app():
 class TestCORSCSRFOverSocket(unittest.TestCase):
     def setUp(self):
         self.app, self.state = _make_app()
-        self.server = EmbeddedServer(self.app)
-        self.server.start()
+        self.server = LiveServer(self.app).start()
 
     def tearDown(self):
         self.server.stop()

@@ -5,8 +5,6 @@ import os
 import shutil
 import socket
 import tempfile
-import threading
-import time
 import unittest
 
 import urllib3
@@ -15,37 +13,11 @@ from hypothesis import given, settings, strategies as st
 from microdot import Microdot, Request
 from microdot.multipart import FormDataIter, FileUpload, with_form_data
 from microdot.test_client import TestClient
+from live_server import LiveServer
 
 
 def _run(coro):
     return asyncio.run(coro)
-
-
-class LiveServer:
-    """Runs an application's embedded server on 127.0.0.1 and a free port,
-    in a thread with its own event loop."""
-    def __init__(self, app):
-        self.app = app
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(
-            target=self.loop.run_until_complete,
-            args=(app.start_server(host='127.0.0.1', port=0),), daemon=True)
-
-    def start(self):
-        self.thread.start()
-        deadline = time.monotonic() + 5
-        while self.app.server is None or not self.app.server.sockets:
-            if time.monotonic() > deadline:  # pragma: no cover
-                raise RuntimeError('the server did not start')
-            time.sleep(0.01)
-        self.port = self.app.server.sockets[0].getsockname()[1]
-        self.url = 'http://127.0.0.1:{}'.format(self.port)
-        return self
-
-    def stop(self):
-        self.loop.call_soon_threadsafe(self.app.shutdown)
-        self.thread.join(5)
-        self.loop.close()
 
 
 def make_app(record):

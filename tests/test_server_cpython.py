@@ -11,55 +11,9 @@ import time
 import unittest
 
 from microdot import Microdot, Request, Response
+from live_server import LiveServer
 
 TIMEOUT = 5
-
-
-class ServerThread:
-    """Runs ``app.start_server`` on a free port in a thread with its own
-    event loop, and stops it again."""
-    def __init__(self, app, runner='start_server'):
-        self.app = app
-        self.runner = runner
-        self.loop = None
-        self.port = None
-        self.error = None
-        self.ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self):
-        async def main():
-            self.loop = asyncio.get_running_loop()
-            task = asyncio.ensure_future(
-                self.app.start_server(host='127.0.0.1', port=0))
-            while self.app.server is None and not task.done():
-                await asyncio.sleep(0.005)
-            if self.app.server is not None:
-                self.port = self.app.server.sockets[0].getsockname()[1]
-            self.ready.set()
-            await task
-
-        try:
-            asyncio.run(main())
-        except BaseException as exc:  # pragma: no cover
-            self.error = exc
-            self.ready.set()
-
-    def start(self):
-        self.thread.start()
-        if not self.ready.wait(TIMEOUT) or self.port is None:
-            raise RuntimeError('server did not start: {}'.format(self.error))
-        return self
-
-    def stop(self):
-        if self.thread.is_alive() and self.loop is not None:
-            try:
-                self.loop.call_soon_threadsafe(self.app.shutdown)
-            except RuntimeError:  # pragma: no cover
-                pass
-        self.thread.join(TIMEOUT)
-        if self.thread.is_alive():  # pragma: no cover
-            raise RuntimeError('server thread did not stop')
 
 
 def raw_request(port, data, shutdown_write=False, timeout=TIMEOUT):
@@ -136,7 +90,7 @@ class ServerTestCase(unittest.TestCase):
         self.saved_limits = (Request.max_readline, Request.max_content_length,
                              Request.max_body_length)
         self.app = make_app()
-        self.server = ServerThread(self.app).start()
+        self.server = LiveServer(self.app, runner='start_server').start()
         self.port = self.server.port
 
     def tearDown(self):
@@ -373,7 +327,7 @@ class TestServerLimits(ServerTestCase):
 class TestServerLifecycle(unittest.TestCase):
     def test_shutdown_from_route(self):
         app = make_app()
-        server = ServerThread(app).start()
+        server = LiveServer(app, runner='start_server').start()
         try:
             conn = http.client.HTTPConnection('127.0.0.1', server.port,
                                               timeout=TIMEOUT)

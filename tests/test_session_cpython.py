@@ -18,7 +18,7 @@ from microdot.auth import BasicAuth, TokenAuth
 from microdot.login import Login
 from microdot.session import Session, with_session
 from microdot.test_client import TestClient
-from test_multipart_cpython import LiveServer
+from live_server import LiveServer
 
 KEY = 'a-secret-key-long-enough-for-pyjwt-with-every-hmac-algorithm-0123456789'
 

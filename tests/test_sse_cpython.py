@@ -11,58 +11,9 @@ import unittest
 
 from microdot import Microdot
 from microdot.sse import with_sse
+from live_server import LiveServer
 
 TIMEOUT = 10
-
-
-class ServerThread:
-    """Run an application's embedded server in a thread with its own event
-    loop; ``stop()`` closes it and cancels every task left."""
-    def __init__(self, app):
-        self.app = app
-        self.port = None
-        self.loop = None
-        self.ready = threading.Event()
-        self.thread = threading.Thread(target=self._main, daemon=True)
-
-    def start(self):
-        self.thread.start()
-        if not self.ready.wait(TIMEOUT) or self.port is None:
-            raise RuntimeError('server did not start')
-        return self
-
-    def _main(self):
-        self.loop = loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        try:
-            server = loop.run_until_complete(self.app.start_server(
-                host='127.0.0.1', port=0, start_serving=False))
-            self.server = server
-            self.port = server.sockets[0].getsockname()[1]
-            loop.run_until_complete(server.start_serving())
-            self.ready.set()
-            try:
-                loop.run_until_complete(server.serve_forever())
-            except asyncio.CancelledError:
-                pass
-            tasks = asyncio.all_tasks(loop)
-            for task in tasks:
-                task.cancel()
-            loop.run_until_complete(
-                asyncio.gather(*tasks, return_exceptions=True))
-        finally:
-            self.ready.set()
-            loop.close()
-
-    def stop(self):
-        if self.loop is not None and not self.loop.is_closed():
-            try:
-                self.loop.call_soon_threadsafe(self.server.close)
-            except RuntimeError:  # the loop just closed
-                pass
-        self.thread.join(TIMEOUT)
-        if self.thread.is_alive():
-            raise RuntimeError('server thread did not stop')
 
 
 async def _wait_threading_event(event, timeout=TIMEOUT):
@@ -127,7 +78,7 @@ class TestSSERealClient(unittest.TestCase):
         async def ping(request):
             return 'pong'
 
-        self.server = ServerThread(app).start()
+        self.server = LiveServer(app).start()
 
     def tearDown(self):
         self.go.set()
