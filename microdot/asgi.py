@@ -17,14 +17,17 @@ and then ``uvicorn module:app``. Requests go through the same
 the same way under both. CPython only.
 """
 import asyncio
-import os
-import signal
+# os and signal stay importable from here, where microdot has them (tests
+# patch microdot.asgi.os.kill); shutdown() is in microdot._external
+import os  # noqa: F401
+import signal  # noqa: F401
 from urllib.parse import quote
 
 from microdot import *  # noqa: F401, F403
 from microdot.microdot import Request, Response, NoCaseDict, abort, \
     invoke_handler, print_exception, _parse_content_length
 import microdot.microdot as _core
+from microdot._external import ExternalServerMixin
 from microdot.websocket import WebSocket as BaseWebSocket, WebSocketError, \
     websocket_wrapper
 
@@ -102,7 +105,8 @@ class _ASGIBodyStream:
 BaseMicrodot = _core.Microdot
 
 
-class Microdot(BaseMicrodot):  # type: ignore[no-redef]
+class Microdot(ExternalServerMixin,  # type: ignore[no-redef]
+               BaseMicrodot):
     """A :class:`Microdot <microdot.Microdot>` application that is also an
     ASGI application: pass the instance to an ASGI web server.
 
@@ -120,9 +124,6 @@ class Microdot(BaseMicrodot):  # type: ignore[no-redef]
     """
     def __init__(self, lifespan_startup=None, lifespan_shutdown=None):
         super().__init__()
-        #: ``True`` when the application runs on the embedded server through
-        #: :meth:`run` instead of under an ASGI server.
-        self.embedded_server = False
         self.lifespan_startup = lifespan_startup
         self.lifespan_shutdown = lifespan_shutdown
 
@@ -332,31 +333,6 @@ class Microdot(BaseMicrodot):  # type: ignore[no-redef]
         # the ASGI entry point
         await self.asgi_app(scope, receive,
                             send)
-
-    def shutdown(self):
-        """Stop the server.
-
-        On the embedded server this stops it as the base class does. Under
-        an ASGI web server it sends ``SIGTERM`` to the process group leader
-        (the server's main process), which then shuts down gracefully.
-        """
-        if self.embedded_server:
-            super().shutdown()
-        else:
-            # the group leader is the server's main process
-            leader = os.getpgrp() if hasattr(os, 'getpgrp') \
-                else os.getpid()
-            os.kill(leader, signal.SIGTERM)
-
-    def run(self, host='0.0.0.0', port=5000,
-            debug=False, **options):  # pragma: no cover
-        """Serve the application with the embedded server.
-
-        This is for development: in production start an ASGI web server and
-        give it this instance as the application.
-        """
-        self.embedded_server = True
-        super().run(host, port, debug, **options)
 
 
 class WebSocket(BaseWebSocket):

@@ -17,8 +17,10 @@ in an asyncio event loop (one per server thread) and go through the same
 ``dispatch_request`` as with the embedded server. CPython only.
 """
 import asyncio
-import os
-import signal
+# os and signal stay importable from here, where microdot has them (tests
+# patch microdot.wsgi.os.kill); shutdown() is in microdot._external
+import os  # noqa: F401
+import signal  # noqa: F401
 import socket
 import threading
 from urllib.parse import quote
@@ -27,6 +29,7 @@ from microdot import *  # noqa: F401, F403
 from microdot.microdot import Request, Response, NoCaseDict, _is_muted, \
     _parse_content_length, _Writer
 import microdot.microdot as _core
+from microdot._external import ExternalServerMixin
 # WebSocket routes under WSGI use the embedded server's implementation,
 # over the raw socket that Gunicorn hands to the application
 from microdot.websocket import WebSocket, with_websocket, \
@@ -106,7 +109,8 @@ class _SyncBody:
 BaseMicrodot = _core.Microdot
 
 
-class Microdot(BaseMicrodot):  # type: ignore[no-redef]
+class Microdot(ExternalServerMixin,  # type: ignore[no-redef]
+               BaseMicrodot):
     """A :class:`Microdot <microdot.Microdot>` application that is also a
     WSGI callable: pass the instance to a WSGI web server.
 
@@ -120,9 +124,6 @@ class Microdot(BaseMicrodot):  # type: ignore[no-redef]
         #: The event loop of the first thread that serves a request; other
         #: threads of a threaded server get loops of their own.
         self.loop = asyncio.new_event_loop()
-        #: ``True`` when the application runs on the embedded server through
-        #: :meth:`run` instead of under a WSGI server.
-        self.embedded_server = False
         self._local = threading.local()
         self._loop_lock = threading.Lock()
         self._loop_taken = False
@@ -274,29 +275,4 @@ class Microdot(BaseMicrodot):  # type: ignore[no-redef]
         # the WSGI entry point
         return self.wsgi_app(environ,
                              start_response)
-
-    def shutdown(self):
-        """Stop the server.
-
-        On the embedded server this stops it as the base class does. Under
-        a WSGI web server it sends ``SIGTERM`` to the process group leader
-        (the server's main process), which then shuts down gracefully.
-        """
-        if self.embedded_server:
-            super().shutdown()
-        else:
-            # the group leader is the server's main process
-            leader = os.getpgrp() if hasattr(os, 'getpgrp') \
-                else os.getpid()
-            os.kill(leader, signal.SIGTERM)
-
-    def run(self, host='0.0.0.0', port=5000,
-            debug=False, **options):  # pragma: no cover
-        """Serve the application with the embedded server.
-
-        This is for development: in production start a WSGI web server and
-        give it this instance as the application.
-        """
-        self.embedded_server = True
-        super().run(host, port, debug, **options)
 
