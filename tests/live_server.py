@@ -11,6 +11,7 @@ Usage::
     server.stop()
 """
 import asyncio
+import socket
 import threading
 
 HOST = '127.0.0.1'
@@ -136,3 +137,20 @@ class LiveServer:
             finally:
                 asyncio.set_event_loop(None)
                 loop.close()
+
+
+def raw_request(port, data, shutdown_write=False, timeout=TIMEOUT):
+    """Send raw bytes to 127.0.0.1:port and return everything received
+    until the server closes the connection. With ``shutdown_write`` the
+    sending side is closed first, as a client that sent everything does."""
+    with socket.create_connection(('127.0.0.1', port), timeout=timeout) as s:
+        s.sendall(data)
+        if shutdown_write:
+            s.shutdown(socket.SHUT_WR)
+        chunks = []
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    return b''.join(chunks)

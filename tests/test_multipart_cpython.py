@@ -3,7 +3,6 @@ uploads over a real socket to the embedded server."""
 import asyncio
 import os
 import shutil
-import socket
 import tempfile
 import unittest
 
@@ -13,7 +12,7 @@ from hypothesis import given, settings, strategies as st
 from microdot import Microdot, Request
 from microdot.multipart import FormDataIter, FileUpload, with_form_data
 from microdot.test_client import TestClient
-from live_server import LiveServer
+from live_server import LiveServer, raw_request
 
 
 def _run(coro):
@@ -163,18 +162,8 @@ class TestRealSocket(MultipartTestBase):
             self.assertEqual(res.json(), {'form': {}, 'files': []})
 
     def _raw(self, data, shutdown=True):
-        with socket.create_connection(('127.0.0.1', self.server.port),
-                                      timeout=10) as s:
-            s.sendall(data)
-            if shutdown:
-                s.shutdown(socket.SHUT_WR)
-            chunks = []
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-        return b''.join(chunks)
+        return raw_request(self.server.port, data, shutdown_write=shutdown,
+                           timeout=10)
 
     def test_cut_off_body(self):
         body, ctype = urllib3.encode_multipart_formdata({

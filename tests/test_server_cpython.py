@@ -11,25 +11,9 @@ import time
 import unittest
 
 from microdot import Microdot, Request, Response
-from live_server import LiveServer
+from live_server import LiveServer, raw_request
 
 TIMEOUT = 5
-
-
-def raw_request(port, data, shutdown_write=False, timeout=TIMEOUT):
-    """Send raw bytes and return everything received until the server closes
-    the connection."""
-    with socket.create_connection(('127.0.0.1', port), timeout=timeout) as s:
-        s.sendall(data)
-        if shutdown_write:
-            s.shutdown(socket.SHUT_WR)
-        chunks = []
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    return b''.join(chunks)
 
 
 def parse(data):
