@@ -29,11 +29,12 @@ class ExternalServerMixin:
                 else os.getpid()
             os.kill(leader, signal.SIGTERM)
 
-    def run(self, host='0.0.0.0', port=5000, debug=False, ssl=None):
+    def run(self, host='0.0.0.0', port=5000, debug=False, ssl=None,
+            workers=1):
         """Serve the application with the embedded server.
 
         This is for development: in production start an ASGI or WSGI web
         server and give it this instance as the application.
         """
         self.embedded_server = True
-        super().run(host, port, debug, ssl)
+        super().run(host, port, debug, ssl, workers)

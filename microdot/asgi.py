@@ -24,8 +24,8 @@ import signal  # noqa: F401
 from urllib.parse import quote
 
 from microdot import *  # noqa: F401, F403
-from microdot.microdot import Request, Response, NoCaseDict, abort, \
-    invoke_handler, print_exception, _parse_content_length
+from microdot.microdot import Request, Response, abort, invoke_handler, \
+    print_exception
 import microdot.microdot as _core
 from microdot._external import ExternalServerMixin
 from microdot.websocket import WebSocket as BaseWebSocket, WebSocketError, \
@@ -158,8 +158,9 @@ class Microdot(ExternalServerMixin,  # type: ignore[no-redef]
                 return
 
     async def _make_request(self, scope, receive, send):
-        # Build the Request of an http or websocket scope. Raises ValueError
-        # (or UnicodeError) for what the client sent and cannot be accepted.
+        # Build the Request of an http or websocket scope through the wire
+        # seam. Raises ValueError (or UnicodeError) for what the client sent
+        # and cannot be accepted.
         raw_path = scope.get('raw_path')
         if raw_path:
             # the path as the client sent it, as the embedded server sees it
@@ -169,37 +170,24 @@ class Microdot(ExternalServerMixin,  # type: ignore[no-redef]
         query_string = scope.get('query_string')
         if query_string:
             path += '?' + query_string.decode('utf-8')
-
-        headers = NoCaseDict()
-        for name, value in scope.get('headers', []):
-            headers[name.decode('latin-1').title()] = value.decode('utf-8')
-        content_length = 0
-        value = headers.get('Content-Length')
-        if value is not None:
-            content_length = _parse_content_length(value)
-
-        body = b''
-        stream = None
-        if scope['type'] == 'http':
-            stream = _ASGIBodyStream(receive)
-            if content_length and content_length <= Request.max_body_length \
-                    and content_length <= Request.max_content_length:
-                # a small body is read whole, as the embedded server does
-                body = await stream.read(content_length)
-                if len(body) < content_length:
-                    raise ValueError('connection closed in the request body')
-                stream = None
-
+        headers = [(name.decode('latin-1').title(), value.decode('utf-8'))
+                   for name, value in scope.get('headers', ())]
+        version = scope.get('http_version', '1.1')
         client = scope.get('client') or ('', 0)
         scheme = scope.get('scheme') or 'http'
         if scheme in ('ws', 'wss'):
             scheme = 'http' + scheme[2:]
-        req = Request(self, (client[0], client[1]),
-                      scope.get('method', 'GET'), path,
-                      'HTTP/' + scope.get('http_version', '1.1'), headers,
-                      body=body, stream=stream, sock=(receive, send),
-                      scheme=scheme)
+        req = Request._new(self, (client[0], client[1]),
+                           (scope.get('method', 'GET'), path, version,
+                            headers),
+                           (receive, send), scheme, 'HTTP/' + version)
         req.asgi_scope = scope
+        if scope['type'] == 'http' and req.method not in ('GET', 'HEAD'):
+            if version[:1] == '2' and 'Content-Length' not in req.headers:
+                req._chunked = True  # HTTP/2 bodies need no length
+            # the web server decoded the body; it ends where receive() says
+            await req._load(_ASGIBodyStream(receive), expect=False,
+                            decoded=True)
         return req
 
     async def asgi_app(self, scope, receive,
@@ -217,14 +205,14 @@ class Microdot(ExternalServerMixin,  # type: ignore[no-redef]
         if kind not in ('http', 'websocket'):  # pragma: no cover
             return
 
-        req = None
         try:
             req = await self._make_request(scope, receive, send)
-        except (ValueError, UnicodeError) as exc:
-            print('Bad request: {}'.format(exc))
-            req = None
-
-        res = await self.dispatch_request(req)
+        except Exception as exc:
+            res = await self._refuse(exc)
+            if res is None:
+                return  # the client went away
+        else:
+            res = await self.dispatch_request(req)
         if kind == 'websocket':
             return await self._refuse_websocket(scope, res, receive, send)
         if res is Response.already_handled:  # pragma: no cover

@@ -331,6 +331,200 @@ def _parse_content_length(value):
     return int(value)
 
 
+# how much of a request body is read at a time: little on a board, more
+# where memory is plentiful
+_PIECE = 65536 if sys.implementation.name == 'cpython' else 1024
+
+
+class _BadRequest(ValueError):
+    # A request that cannot be served, with the status to answer it with.
+    # A ValueError, as microdot has always raised for unparsable requests.
+    def __init__(self, status, reason):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+async def _wait(coro, timeout):
+    # await with a timeout in seconds (None or 0: no limit)
+    if timeout:
+        return await asyncio.wait_for(coro, timeout)
+    return await coro
+
+
+def _hex_size(line):
+    # the size of a chunk, from its size line (chunk extensions ignored)
+    digits = line.split(b';', 1)[0].strip()
+    if not digits or len(digits) > 15:
+        raise _BadRequest(400, 'Invalid chunk size')
+    for c in digits:
+        if c not in b'0123456789abcdefABCDEF':
+            raise _BadRequest(400, 'Invalid chunk size')
+    return int(digits, 16)
+
+
+class _Body:
+    """The body of a request as a stream, following the reader contract of
+    :attr:`Request.stream` (``read``, ``readexactly``, ``readline``,
+    ``readuntil``). It never reads past the body, so the next request on a
+    persistent connection stays intact.
+
+    :param reader: the connection, or the body as the web server gives it.
+    :param size: the ``Content-Length``; ``None`` for a chunked body, which is
+                 decoded (trailers are dropped); ``-1`` for a body that ends
+                 where ``reader`` ends.
+    :param limit: the largest body accepted; a larger one raises a 413 error.
+    :param expect: a writer to send ``100 Continue`` to before the first
+                   read, for a client that asked for it.
+    :param timeout: seconds to wait for each read of ``reader``.
+    """
+    def __init__(self, reader, size, limit, expect=None, timeout=None):
+        self.reader = reader
+        self.left = size  # in the body, or in the current chunk
+        self.chunked = size is None
+        self.limit = limit
+        self.expect = expect
+        self.timeout = timeout
+        self.total = 0
+        self.buf = b''
+        self.done = size == 0
+
+    async def _line(self):
+        line = await _wait(self.reader.readline(), self.timeout)
+        if len(line) > Request.max_readline:
+            raise _BadRequest(400, 'Chunk line too long')
+        if not line.endswith(b'\n'):
+            # cut off: unlike a short fixed-size body, the handler could not
+            # tell, so this is an error
+            raise HTTPException(400, 'Incomplete chunked body')
+        return line
+
+    async def _more(self):
+        # the next piece of the body, or b'' at its end
+        if self.done:
+            return b''
+        if self.expect is not None:
+            writer, self.expect = self.expect, None
+            await writer.awrite(b'HTTP/1.1 100 Continue\r\n\r\n')
+        if self.chunked:
+            if not self.left:
+                if self.left == 0 and (await self._line()).strip():
+                    raise _BadRequest(400, 'Invalid chunk end')
+                size = _hex_size(await self._line())
+                if size == 0:
+                    count = 0
+                    while (await self._line()).strip():  # trailers
+                        count += 1
+                        if count > Request.max_headers:
+                            raise _BadRequest(431, 'Too many trailers')
+                    self.done = True
+                    return b''
+                self.total += size
+                if self.total > self.limit:
+                    raise HTTPException(413, 'Payload too large')
+                self.left = size
+        elif self.left < 0:
+            data = await _wait(self.reader.read(_PIECE), self.timeout)
+            self.total += len(data)
+            if self.total > self.limit:
+                raise HTTPException(413, 'Payload too large')
+            self.done = not data
+            return data
+        data = await _wait(self.reader.read(min(self.left, _PIECE)),
+                           self.timeout)
+        if not data:
+            if self.chunked:
+                raise HTTPException(400, 'Incomplete chunked body')
+            self.done = True  # cut off: the reader gets less than announced
+            return b''
+        self.left -= len(data)
+        if not self.left and not self.chunked:
+            self.done = True
+        return data
+
+    async def read(self, n=-1):
+        """Read up to ``n`` bytes (all that is left when ``n`` is negative);
+        ``b''`` at the end of the body."""
+        if n is None or n < 0:
+            parts = [self.buf]
+            self.buf = b''
+            while True:
+                data = await self._more()
+                if not data:
+                    return b''.join(parts)
+                parts.append(data)
+        if not self.buf:
+            self.buf = await self._more()
+        data = self.buf[:n]
+        self.buf = self.buf[n:]
+        return data
+
+    async def readexactly(self, n):
+        """Read ``n`` bytes, or what is left when the body is shorter."""
+        while len(self.buf) < n:
+            data = await self._more()
+            if not data:
+                break
+            self.buf += data
+        data = self.buf[:n]
+        self.buf = self.buf[n:]
+        return data
+
+    async def readuntil(self, separator=b'\n'):
+        """Read up to and including ``separator``, or to the end of the
+        body when it does not come."""
+        start = 0
+        while True:
+            i = self.buf.find(separator, start)
+            if i >= 0:
+                i += len(separator)
+                data = self.buf[:i]
+                self.buf = self.buf[i:]
+                return data
+            start = max(0, len(self.buf) - len(separator) + 1)
+            data = await self._more()
+            if not data:
+                data, self.buf = self.buf, b''
+                return data
+            self.buf += data
+
+    async def readline(self):
+        """Read one line, with its ``\\n``."""
+        return await self.readuntil(b'\n')
+
+
+async def _read_head(reader, line=None):
+    # The head of a request from a stream, as (method, url, version,
+    # headers), within the limits of Request. None when the client closed
+    # the connection before sending anything.
+    if line is None:
+        line = await reader.readline()
+    if not line.strip():
+        return None
+    if len(line) > Request.max_readline:
+        raise _BadRequest(414, 'URI too long')
+    method, url, version = parse_request_line(line)
+    size = len(line)
+    headers = []
+    while True:
+        line = await reader.readline()
+        if not line:
+            raise EOFError('connection closed in the request head')
+        if len(line) > Request.max_readline:
+            raise _BadRequest(431, 'Request header fields too large')
+        size += len(line)
+        if line == b'\r\n' or line == b'\n':
+            break
+        if len(headers) >= Request.max_headers or \
+                size > Request.max_head_length:
+            raise _BadRequest(431, 'Request header fields too large')
+        headers.append(parse_header_line(line))
+    return method, url, version, headers
+
+
+_SINGLE_HEADERS = ('content-length', 'transfer-encoding', 'host')
+
+
 class Request:
     """An HTTP request, as given to route handlers."""
 
@@ -347,8 +541,15 @@ class Request:
     max_body_length = 16 * 1024
 
     #: The longest line accepted in the request line and headers, in bytes.
-    #: Longer lines get a 400 response.
+    #: A longer request line gets a 414 response, a longer header line 431.
     max_readline = 2 * 1024
+
+    #: The most header lines a request may have; more get a 431 response.
+    max_headers = 100
+
+    #: The largest request head (request line and headers), in bytes; a
+    #: larger one gets a 431 response.
+    max_head_length = 16 * 1024
 
     class G:
         """A namespace for the application's per-request data."""
@@ -420,7 +621,17 @@ class Request:
         self._body = body
         self.body_used = False
         self._stream = stream
-        #: The ``(reader, writer)`` streams of the connection.
+        # set by the wire seam (Request._new): the HTTP version as '1.0' or
+        # '1.1', a chunked body, and whether the client keeps the
+        # connection open
+        self._version = '1.0'
+        self._chunked = False
+        self._keep = False
+        #: The ``(reader, writer)`` streams of the connection, the same on
+        #: every transport: the reader has the ``read(n=-1)``,
+        #: ``readexactly(n)``, ``readline()`` and ``readuntil(separator)``
+        #: coroutines, the writer ``awrite(data)`` and ``aclose()``. Under
+        #: ASGI it is the ``(receive, send)`` pair instead.
         self.sock = sock
         self._json = None
         self._form = None
@@ -434,9 +645,9 @@ class Request:
         """Read a request from a stream and return a :class:`Request`.
 
         :param app: the application.
-        :param client_reader: the stream the request is read from. Only its
+        :param client_reader: the stream the request is read from, with the
                               ``readline()``, ``read()`` and
-                              ``readexactly()`` coroutines are used.
+                              ``readexactly()`` coroutines.
         :param client_writer: the stream responses are written to.
         :param client_addr: the client's address.
         :param scheme: the URL scheme, ``'http'`` by default.
@@ -444,41 +655,100 @@ class Request:
         Returns ``None`` when the client closed the connection without
         sending anything. Raises ``ValueError`` (or ``EOFError`` when the
         connection closes in the middle of the request) for requests that
-        cannot be parsed.
+        cannot be parsed or are over the limits of this class.
         """
-        line = await Request._safe_readline(client_reader)
-        if not line.strip():
+        head = await _read_head(client_reader)
+        if head is None:
             return None
-        method, url, http_version = parse_request_line(line)
+        req = Request._new(app, client_addr, head,
+                           (client_reader, client_writer), scheme)
+        await req._load(client_reader)
+        return req
 
-        headers = NoCaseDict()
-        while True:
-            line = await Request._safe_readline(client_reader)
-            if not line:
-                raise EOFError('connection closed in the request head')
-            if line == b'\r\n' or line == b'\n' or not line.strip():
-                break
-            name, value = parse_header_line(line)
-            headers[name] = value
+    @staticmethod
+    def _new(app, client_addr, head, sock=None, scheme=None,
+             http_version=None):
+        # The wire seam, request side: every transport turns a parsed head,
+        # (method, url, version, headers), into a Request here. ``version``
+        # is '1.0' or '1.1'; ``http_version`` is what the transport shows
+        # in request.http_version, the same by default. Framing that could
+        # be read two ways is refused (no request smuggling).
+        method, url, version, headers = head
+        if isinstance(headers, list):
+            pairs = headers
+            headers = NoCaseDict()
+            for name, value in pairs:
+                headers[name] = value
+            if len(headers) < len(pairs):
+                seen = []
+                for name, _ in pairs:
+                    name = name.lower()
+                    if name in seen and name in _SINGLE_HEADERS:
+                        raise _BadRequest(400, 'Duplicate ' + name)
+                    seen.append(name)
+        req = Request(app, client_addr, method, url, http_version or version,
+                      headers, body=b'', sock=sock, scheme=scheme)
+        req._version = version
+        coding = headers.get('Transfer-Encoding')
+        if coding is not None:
+            if 'Content-Length' in headers:
+                raise _BadRequest(400, 'Content-Length with '
+                                  'Transfer-Encoding')
+            if coding.strip().lower() != 'chunked':
+                raise _BadRequest(400, 'Unsupported Transfer-Encoding')
+            req._chunked = True
+        value = headers.get('Connection')
+        keep = version == '1.1'
+        if value:
+            value = value.lower()
+            if 'close' in value:
+                keep = False
+            elif 'keep-alive' in value:
+                keep = True
+        req._keep = keep
+        return req
 
-        content_length = 0
-        value = headers.get('Content-Length')
-        if value is not None:
-            content_length = _parse_content_length(value)
-        if content_length and content_length <= Request.max_body_length and \
-                content_length <= Request.max_content_length:
-            length = content_length
-            body = await client_reader.readexactly(length)
-            if len(body) < length:
-                raise EOFError('connection closed in the request body')
-            stream = None
+    async def _load(self, reader, timeout=None, expect=None, decoded=False):
+        # The body decision, made once for every transport: a body within
+        # max_body_length is read into req.body; a larger one (or one of
+        # unknown size that turns out larger) is left in req.stream for the
+        # handler; one over max_content_length is not read at all (413).
+        # ``decoded``: a web server (ASGI, WSGI) decoded a chunked body, or
+        # one of unknown size, which ends where ``reader`` ends.
+        n = self.content_length
+        limit = self.max_content_length
+        if n:
+            if n > limit:
+                return
+            size = n
+        elif self._chunked:
+            size = -1 if decoded else None
         else:
-            body = b''
-            stream = client_reader
-
-        return Request(app, client_addr, method, url, http_version,
-                       headers, body=body, stream=stream,
-                       sock=(client_reader, client_writer), scheme=scheme)
+            return
+        if expect is None and self._version == '1.1' and \
+                self.headers.get('Expect', '').lower() == '100-continue':
+            expect = self.sock[1]
+        want = self.max_body_length
+        if size and size > want and not self._keep:
+            # as microdot always did: the connection is the stream (it is
+            # not used for another request)
+            self._stream = reader
+            return
+        stream = _Body(reader, size, limit, expect or None, timeout)
+        if size and size > 0:
+            if n <= want:
+                self._body = await stream.readexactly(n)
+                if len(self._body) < n:
+                    raise EOFError('connection closed in the request body')
+                return
+        else:
+            data = await stream.readexactly(want + 1)
+            if len(data) <= want:
+                self._body = data
+                self.content_length = len(data)
+                return
+            stream.buf = data + stream.buf  # put it back for the handler
+        self._stream = stream
 
     def _parse_urlencoded(self, urlencoded):
         data = MultiDict()
@@ -554,13 +824,6 @@ class Request:
         """
         self.after_request_handlers.append(f)
         return f
-
-    @staticmethod
-    async def _safe_readline(stream):
-        line = await stream.readline()
-        if len(line) > Request.max_readline:
-            raise ValueError('line too long')
-        return line
 
 
 class _BodyIter:
@@ -743,49 +1006,96 @@ class Response:
                 content_type += '; charset=UTF-8'
             self.headers['Content-Type'] = content_type
 
-    def _head(self, version):
+    def _wire(self, version='1.0', keep=False, extra=''):
+        # The wire seam, response side: the embedded servers serialize every
+        # response here. Returns (head, payload, keep): ``payload`` is the
+        # body to send after the head as bytes (b'' for none), or None when
+        # the body streams, chunked when self._chunked is set; ``keep`` says
+        # whether the connection can carry another request afterwards.
+        # ``extra`` is header lines the server adds (Date).
+        self.complete()
+        status = self.status_code
+        body = self.body
+        headers = self.headers
+        bare = status in (204, 304) or status < 200
+        payload = body
+        self._chunked = chunked = False
+        if bare or self.is_head:
+            payload = b''
+        elif not isinstance(body, bytes) and 'Content-Length' not in headers:
+            payload = None
+            if keep and version == '1.1':
+                self._chunked = chunked = True
+            else:
+                keep = False
+        elif not isinstance(body, bytes):
+            payload = None
         reason = self.reason
         if reason is None:
-            reason = 'OK' if self.status_code == 200 else 'N/A'
-        lines = ['HTTP/{} {} {}\r\n'.format(version, self.status_code,
-                                             reason)]
-        for header, value in self.headers.items():
+            reason = 'OK' if status == 200 else 'N/A'
+        lines = ['HTTP/{} {} {}\r\n'.format(version, status, reason)]
+        for name, value in headers.items():
             if isinstance(value, list):
                 for v in value:
-                    lines.append('{}: {}\r\n'.format(header, v))
-            else:
-                lines.append('{}: {}\r\n'.format(header, value))
+                    lines.append('{}: {}\r\n'.format(name, v))
+            elif not bare or version == '1.0' or \
+                    name.lower() != 'content-length':
+                lines.append('{}: {}\r\n'.format(name, value))
+        value = headers.get('Connection')
+        if value is None:
+            if chunked:
+                lines.append('Transfer-Encoding: chunked\r\n')
+            if not keep and version == '1.1':
+                lines.append('Connection: close\r\n')
+            elif keep and version == '1.0':
+                lines.append('Connection: keep-alive\r\n')
+        elif 'close' in value.lower():
+            keep = False
+        lines.append(extra)
         lines.append('\r\n')
-        return ''.join(lines).encode()
+        return ''.join(lines).encode(), payload, keep
 
     async def write(self, stream):
         """Write the response to a stream, through its ``awrite()``
-        coroutine only. The status line says ``HTTP/1.0``."""
-        self.complete()
+        coroutine only. The status line says ``HTTP/1.0`` and the body ends
+        where the connection does."""
+        await self._send(stream)
+
+    async def _send(self, stream, version='1.0', keep=False):
+        # Send the response; return whether the connection can be kept.
+        head, payload, keep = self._wire(version, keep)
         try:
-            head = self._head('1.0')
-            if self.is_head:
-                await stream.awrite(head)
+            if payload is not None:
+                if len(payload) < 16384:
+                    await stream.awrite(head + payload)
+                else:
+                    await stream.awrite(head)
+                    await stream.awrite(payload)
                 if not isinstance(self.body, bytes):
                     await self.body_iter().aclose()
-                return
-            if isinstance(self.body, bytes):
-                # small responses go out in a single write
-                await stream.awrite(head + self.body)
-                return
+                return keep
             await stream.awrite(head)
+            chunked = self._chunked
             chunks = self.body_iter()
             try:
                 async for chunk in chunks:
                     if isinstance(chunk, str):
                         chunk = chunk.encode()
+                    if chunked:
+                        if not chunk:
+                            continue
+                        chunk = b'%x\r\n' % len(chunk) + chunk + b'\r\n'
                     await stream.awrite(chunk)
+                if chunked:
+                    await stream.awrite(b'0\r\n\r\n')
             finally:
                 if hasattr(chunks, 'aclose'):
                     await chunks.aclose()
         except OSError as exc:
             if not _is_muted(exc):
                 raise
+            keep = False
+        return keep
 
     def body_iter(self):
         """Return an asynchronous iterator over the chunks of the body."""
@@ -1050,6 +1360,15 @@ class _Writer:
         await self.writer.wait_closed()
 
 
+def _consumed(req):
+    # whether the whole body of a request was read, so that the next
+    # request on the connection starts where it ended
+    stream = req._stream
+    if isinstance(stream, _Body):
+        return stream.done and not stream.buf
+    return req.content_length <= req.max_content_length
+
+
 def _event_loop_name():
     """Name the event loop that :meth:`Microdot.run` uses."""
     try:
@@ -1076,6 +1395,25 @@ class Microdot:
         app.run()
     """
 
+    #: Seconds a client has to send a complete request head: from the
+    #: moment it connects for its first request, and from the first byte of
+    #: each following one. A client that is too slow gets a 408 response
+    #: (when it sent part of a head) and the connection is closed.
+    head_timeout = 10
+
+    #: Seconds an idle persistent (keep-alive) connection is kept open
+    #: waiting for the next request. 0 closes every connection after one
+    #: response.
+    keep_alive_timeout = 5
+
+    #: Seconds the server waits for each new piece of a request body (and
+    #: for a slow client to accept more of a response) before giving up.
+    body_timeout = 30
+
+    #: Seconds :meth:`shutdown` gives the requests in progress to finish
+    #: before their connections are closed.
+    shutdown_timeout = 10
+
     def __init__(self):
         #: The routes, as ``(methods, URLPattern, handler, url_prefix,
         #: subapp)`` tuples, in the order they were added.
@@ -1093,6 +1431,7 @@ class Microdot:
         self.ssl = False
         #: The server object while the server runs.
         self.server = None
+        self._closing = False
         self._router = None
         self._router_size = -1
 
@@ -1258,6 +1597,9 @@ class Microdot:
                               on CPython). Only ``True`` is possible on
                               MicroPython.
 
+        On CPython the server is :mod:`microdot.server` (HTTP/1.1 on an
+        ``asyncio.Protocol``); elsewhere it is the portable server of this
+        module, built on asyncio streams. Both keep connections alive.
         Example::
 
             async def main():
@@ -1267,63 +1609,75 @@ class Microdot:
         """
         self.debug = debug
         self.ssl = ssl or False
-
-        if not start_serving and sys.implementation.name == 'micropython':
-            raise ValueError('start_serving must be True')
-
-        cpython_streams = None
-
-        async def serve(reader, writer):
-            nonlocal cpython_streams
-            if cpython_streams is None:
-                cpython_streams = not hasattr(writer, 'awrite')
-            if cpython_streams:
-                writer = _Writer(writer)
-            await self.handle_request(reader, writer)
-
         if self.debug:
             print('microdot: serving on {}:{} ({} twins)'.format(
                 host, port, _speedups.IMPLEMENTATION))
-
-        kwargs = {}
-        if ssl:
-            kwargs['ssl'] = ssl
+        if sys.implementation.name == 'cpython':
+            from microdot.server import Server
+            server = Server(self)
+            await server.listen(host, port, ssl, start_serving)
+            self.server = server
+            if not start_serving:
+                return server
+            await server.wait_closed()
+            return
         if not start_serving:
-            kwargs['start_serving'] = False
+            raise ValueError('start_serving must be True')
+        await self._serve_portable(host, port, ssl)
+
+    async def _serve_portable(self, host, port, ssl=None):
+        # the portable server: asyncio streams, one task per connection
+        self._closing = False
+        wrap = None
+
+        async def serve(reader, writer):
+            nonlocal wrap
+            if wrap is None:
+                wrap = not hasattr(writer, 'awrite')  # CPython streams
+            await self.handle_request(reader, _Writer(writer) if wrap
+                                      else writer)
+
+        kwargs = {'ssl': ssl} if ssl else {}
         self.server = await asyncio.start_server(serve, host, port, **kwargs)
-        if not start_serving:
-            return self.server
-
-        # the server is already serving; wait for shutdown() to close it
-        # (uvloop's serve_forever() does not return when the server closes)
         try:
             await self.server.wait_closed()
         except asyncio.CancelledError:
-            # a cancelled server task stops listening, as with serve_forever
             self.server.close()
             await self.server.wait_closed()
+            raise
 
-    def run(self, host='0.0.0.0', port=5000, debug=False, ssl=None):
-        """Run the web server until :meth:`shutdown` is called (or Ctrl-C).
+    def run(self, host='0.0.0.0', port=5000, debug=False, ssl=None,
+            workers=1):
+        """Run the web server until :meth:`shutdown` is called (or Ctrl-C,
+        or ``SIGTERM``).
 
-        Takes the arguments of :meth:`start_server`. On CPython the server
-        runs on uvloop when it is installed. Example::
+        Takes the arguments of :meth:`start_server`, and:
+
+        :param workers: on CPython, the number of server processes, which
+                        share the port (``SO_REUSEPORT``); a worker that dies
+                        is started again. 1 (the default) serves in this
+                        process.
+
+        On CPython the server runs on uvloop when it is installed. Example::
 
             app.run(port=8000, debug=True)
         """
-        coro = self.start_server(host=host, port=port, debug=debug, ssl=ssl)
+        if sys.implementation.name == 'cpython':
+            from microdot.server import run
+            run(self, host, port, debug, ssl, workers)
+            return
         try:
-            if _event_loop_name() == 'uvloop':
-                import uvloop
-                uvloop.run(coro)
-            else:
-                asyncio.run(coro)
+            asyncio.run(self.start_server(host=host, port=port, debug=debug,
+                                          ssl=ssl))
         except KeyboardInterrupt:
             pass
 
     def shutdown(self):
-        """Stop the server. Safe to call from a route handler: the request
-        being handled still gets its response.
+        """Stop the server: stop accepting connections, close idle ones and
+        let the requests in progress finish (within
+        :attr:`shutdown_timeout` seconds on CPython), then return from
+        :meth:`run`. Safe to call from a route handler, sync or async: the
+        request being handled still gets its response.
 
         Example::
 
@@ -1332,19 +1686,12 @@ class Microdot:
                 request.app.shutdown()
                 return 'The server is shutting down...'
         """
-        get_loop = getattr(self.server, 'get_loop', None)
-        if get_loop is not None:
-            # sync handlers run in worker threads on CPython, and an event
-            # loop (uvloop above all) must only be touched from its thread
-            loop = get_loop()
-            try:
-                in_loop = asyncio.get_running_loop() is loop
-            except RuntimeError:
-                in_loop = False
-            if not in_loop and not loop.is_closed():
-                loop.call_soon_threadsafe(self.server.close)
-                return
-        self.server.close()
+        server = self.server
+        if hasattr(server, 'shutdown'):
+            server.shutdown()
+            return
+        self._closing = True
+        server.close()
 
     def _get_router(self):
         router = self._router
@@ -1395,37 +1742,79 @@ class Microdot:
         return {'Allow': ', '.join(allow)}
 
     async def handle_request(self, reader, writer):
-        """Serve one request on a connection of the portable server, then
-        close it (HTTP/1.0)."""
-        req = None
-        try:
-            req = await Request.create(
-                self, reader, writer, writer.get_extra_info('peername'),
-                scheme='https' if self.ssl else None)
-        except OSError as exc:
-            if not _is_muted(exc):
-                print_exception(exc)
-        except (ValueError, EOFError) as exc:
-            print('Bad request: {}'.format(exc))
-        except Exception as exc:
-            print_exception(exc)
+        """Serve the requests of one connection of the portable server, one
+        after the other while the client keeps it open (HTTP/1.1
+        persistent connections), then close it.
 
-        res = await self.dispatch_request(req)
-        try:
-            if res is not Response.already_handled:
-                await res.write(writer)
-        except Exception as exc:
-            # an error while streaming the body: the head is already out, so
-            # all that can be done is to close the connection
-            if not isinstance(exc, OSError) or not _is_muted(exc):
-                print_exception(exc)
+        :param reader: the connection's stream reader.
+        :param writer: the connection's stream writer (with ``awrite()``
+                       and ``aclose()``).
+        """
+        addr = writer.get_extra_info('peername')
+        scheme = 'https' if self.ssl else None
+        wait = self.head_timeout
+        while True:
+            req = res = None
+            try:
+                line = await _wait(reader.readline(), wait)
+            except Exception:  # idle too long, or the client went away
+                break
+            try:
+                head = await _wait(_read_head(reader, line),
+                                   self.head_timeout)
+                if head is None:
+                    break
+                if head[2] not in ('1.0', '1.1'):
+                    raise _BadRequest(505, 'HTTP version not supported')
+                req = Request._new(self, addr, head, (reader, writer),
+                                   scheme)
+                await req._load(reader, self.body_timeout)
+            except Exception as exc:
+                res = await self._refuse(exc)
+                if res is None:
+                    break
+                req = None
+            if res is None:
+                res = await self.dispatch_request(req)
+            if res is Response.already_handled:
+                break  # the connection was taken over (a WebSocket)
+            keep = req is not None and req._keep and _consumed(req) and \
+                not self._closing and self.keep_alive_timeout > 0
+            try:
+                keep = await res._send(writer, req._version if req else '1.0',
+                                       keep)
+            except Exception as exc:
+                # the head is out: all that can be done is to close
+                if not isinstance(exc, OSError) or not _is_muted(exc):
+                    print_exception(exc)
+                keep = False
+            if self.debug and req:
+                print(req.method, req.path, res.status_code)
+            if not keep:
+                break
+            wait = self.keep_alive_timeout
         try:
             await writer.aclose()
         except OSError as exc:
             if not _is_muted(exc):
                 print_exception(exc)
-        if self.debug and req:
-            print(req.method, req.path, res.status_code)
+
+    async def _refuse(self, exc):
+        # The response to a request that could not be read, or None when
+        # the client is gone or was only idle. Logged in one line.
+        status = 400
+        reason = 'Bad request'
+        if isinstance(exc, asyncio.TimeoutError):
+            status, reason = 408, 'Request timeout'
+        elif isinstance(exc, OSError):
+            return None
+        elif isinstance(exc, _BadRequest):
+            status, reason = exc.status, exc.reason
+        elif isinstance(exc, HTTPException):
+            status, reason = exc.status_code, exc.reason
+        print('Bad request: {} {}'.format(status, exc))
+        res = await self.error_response(None, status, reason)
+        return await self._finish(None, res, False)
 
     def get_request_handlers(self, req, attr, local_first=True):
         """Return the ``before_request``, ``after_request`` or
@@ -1447,7 +1836,13 @@ class Microdot:
         if handler is None:
             handler = self.error_handlers.get(status_code)
         if handler is not None:
-            return await invoke_handler(handler, req)
+            try:
+                return await invoke_handler(handler, req)
+            except Exception as exc:
+                # a failing error handler must not leave the client without
+                # an answer: the built-in 500 takes its place
+                print_exception(exc)
+                return 'Internal server error', 500
         return reason or 'N/A', status_code
 
     def _exception_handler(self, req, exc):
@@ -1493,6 +1888,11 @@ class Microdot:
                 break
         if res is None:
             res = await invoke_handler(handler, req, **req.url_args)
+            if not _valid_result(res):
+                raise TypeError('{} returned {}, which is not a valid '
+                                'response'.format(
+                                    getattr(handler, '__name__', handler),
+                                    type(res).__name__))
         res = self._make_response(res)
         for after in self.get_request_handlers(req, 'after_request') + \
                 req.after_request_handlers:
@@ -1516,7 +1916,7 @@ class Microdot:
 
     async def dispatch_request(self, req):
         """Run a parsed request through the application and return its
-        :class:`Response`. Every transport ends here.
+        :class:`Response`, always a complete one. Every transport ends here.
 
         :param req: the :class:`Request`, or ``None`` when the request could
                     not be parsed (the response is then a 400 error).
@@ -1534,21 +1934,42 @@ class Microdot:
                                                 exc.reason)
             except Exception as exc:
                 res = await self._handle_exception(req, exc)
-        if isinstance(res, tuple):
-            res = Response(*res)
-        elif not isinstance(res, Response):
-            res = Response(res)
+        return await self._finish(req, res, completed)
+
+    async def _finish(self, req, res, completed):
+        # the last steps of every response: a Response object, the
+        # after-error handlers, HEAD, and the Vary names noted in request.g
+        if not isinstance(res, Response):
+            if not _valid_result(res):
+                print('Invalid error response: {}'.format(
+                    type(res).__name__))
+                res = 'Internal server error', 500
+            res = self._make_response(res)
         if not completed:
             for handler in self.get_request_handlers(
                     req, 'after_error_request'):
-                res = await invoke_handler(handler, req, res) or res
+                try:
+                    res = await invoke_handler(handler, req, res) or res
+                except Exception as exc:
+                    print_exception(exc)
         res.is_head = bool(req and req.method == 'HEAD')
-        # headers the response depends on, noted by extensions (or the
-        # application) in request.g._vary as a set of names
         vary = getattr(req.g, '_vary', None) if req else None
         if vary:
             res.headers['Vary'] = merge_vary(res.headers.get('Vary'), vary)
         return res
+
+
+def _valid_result(res):
+    # what a handler may return: a response, a body, a status code, or a
+    # tuple with one of these first
+    if isinstance(res, tuple):
+        if not res:
+            return False
+        res = res[0]
+    return res is None or isinstance(res, (Response, str, bytes, dict, list,
+                                           int, bytearray)) or \
+        hasattr(res, 'read') or hasattr(res, '__next__') or \
+        hasattr(res, '__anext__')
 
 
 Response.already_handled = Response()  # type: ignore[assignment]

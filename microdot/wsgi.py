@@ -26,8 +26,7 @@ import threading
 from urllib.parse import quote
 
 from microdot import *  # noqa: F401, F403
-from microdot.microdot import Request, Response, NoCaseDict, _is_muted, \
-    _parse_content_length, _Writer
+from microdot.microdot import Request, Response, _is_muted, _Writer
 import microdot.microdot as _core
 from microdot._external import ExternalServerMixin
 # WebSocket routes under WSGI use the embedded server's implementation,
@@ -154,7 +153,7 @@ class Microdot(ExternalServerMixin,  # type: ignore[no-redef]
             path += '?' + environ['QUERY_STRING'].encode(
                 'latin-1').decode('utf-8')
 
-        headers = NoCaseDict()
+        headers = []
         for key, value in environ.items():
             if key.startswith('HTTP_'):
                 name = '-'.join(p.title() for p in key[5:].split('_'))
@@ -164,43 +163,27 @@ class Microdot(ExternalServerMixin,  # type: ignore[no-redef]
                 name = key.replace('_', '-').title()
             else:
                 continue
-            headers[name] = value.encode('latin-1').decode('utf-8')
-        content_length = 0
-        value = headers.get('Content-Length')
-        if value is not None:
-            content_length = _parse_content_length(value)
-
-        wsgi_input = environ.get('wsgi.input')
-        body = b''
-        stream = None
-        sock = (None, None)
-        if content_length:
-            if content_length <= Request.max_body_length and \
-                    content_length <= Request.max_content_length:
-                body = _WSGIBodyStream(wsgi_input).readexactly(
-                    content_length)
-                body = loop.run_until_complete(body)
-                if len(body) < content_length:
-                    raise ValueError('request body shorter than '
-                                     'Content-Length')
-            else:
-                # too large to hold in memory: the handler reads it
-                stream = _WSGIBodyStream(wsgi_input)
-        elif 'Transfer-Encoding' in headers and wsgi_input is not None:
-            # a chunked body: the server decodes it, the handler reads it
-            stream = _WSGIBodyStream(wsgi_input)
-        elif headers.get('Upgrade', '').lower() == 'websocket' and \
-                'gunicorn.socket' in environ:
-            sock = loop.run_until_complete(self._open_raw_socket(environ))
-
+            headers.append((name, value.encode('latin-1').decode('utf-8')))
         client_port = environ.get('REMOTE_PORT') or '0'
         # the protocol as the server gives it, 'HTTP/1.1', as microdot does
-        version = environ.get('SERVER_PROTOCOL', 'HTTP/1.0')
-        req = Request(self, (environ.get('REMOTE_ADDR', ''), int(client_port)),
-                      environ['REQUEST_METHOD'], path, version, headers,
-                      body=body, stream=stream, sock=sock,
-                      scheme=environ.get('wsgi.url_scheme') or 'http')
+        protocol = environ.get('SERVER_PROTOCOL', 'HTTP/1.0')
+        sock = (None, None)
+        req = Request._new(self, (environ.get('REMOTE_ADDR', ''),
+                                  int(client_port)),
+                           (environ['REQUEST_METHOD'], path,
+                            protocol[5:] or '1.0', headers),
+                           sock, environ.get('wsgi.url_scheme') or 'http',
+                           protocol)
         req.environ = environ
+        wsgi_input = environ.get('wsgi.input')
+        if wsgi_input is not None and (req.content_length or req._chunked):
+            # the web server decoded the body; it ends where wsgi.input does
+            loop.run_until_complete(req._load(_WSGIBodyStream(wsgi_input),
+                                              expect=False, decoded=True))
+        elif req.headers.get('Upgrade', '').lower() == 'websocket' and \
+                'gunicorn.socket' in environ:
+            req.sock = loop.run_until_complete(
+                self._open_raw_socket(environ))
         return req
 
     @staticmethod
@@ -237,13 +220,15 @@ class Microdot(ExternalServerMixin,  # type: ignore[no-redef]
         :param start_response: the server's ``start_response`` callable.
         """
         loop = self._get_loop()
+        req = None
         try:
             req = self._make_request(environ, loop)
-        except (ValueError, UnicodeError) as exc:
-            print('Bad request: {}'.format(exc))
-            req = None
-
-        res = loop.run_until_complete(self.dispatch_request(req))
+        except Exception as exc:
+            res = loop.run_until_complete(self._refuse(exc))
+            if res is None:
+                res = loop.run_until_complete(self.dispatch_request(None))
+        else:
+            res = loop.run_until_complete(self.dispatch_request(req))
         if req is not None and req.sock[1] is not None:
             self._close_raw_socket(environ, req, res, loop)
         if res is Response.already_handled:

@@ -146,7 +146,7 @@ class HTTPServerChecks:
         before = json.loads(self.get('/forever-status')[2])['sse_cancelled']
         with socket.create_connection(('127.0.0.1', self.port),
                                       timeout=10) as s:
-            s.sendall(b'GET /sse HTTP/1.1\r\nHost: x\r\n\r\n')
+            s.sendall(b'GET /sse HTTP/1.0\r\nHost: x\r\n\r\n')
             received = b''
             # two events (orjson or json may format the data)
             while b'"n":1}' not in received.replace(b' ', b''):

@@ -173,7 +173,7 @@ class TestRealSocket(MultipartTestBase):
                 'Content-Length: {}\r\n\r\n').format(ctype, len(body))
         for cut in (30000, 90000, len(body) - 3):
             res = self._raw(head.encode() + body[:cut])
-            self.assertTrue(res.startswith(b'HTTP/1.0 400 '), res[:100])
+            self.assertTrue(res.startswith(b'HTTP/1.1 400 '), res[:100])
             self.assertTrue(res.endswith(b'incomplete multipart body'))
             self.assertEqual(os.listdir(self.tmp), [])
             self.assertEqual(self.record, [])
@@ -184,8 +184,9 @@ class TestRealSocket(MultipartTestBase):
 
     def test_malformed_body(self):
         body = b'--abc\r\nno headers here'
-        head = ('POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: '
-                'multipart/form-data; boundary=abc\r\nContent-Length: {}'
+        head = ('POST /upload HTTP/1.1\r\nHost: x\r\nConnection: close\r\n'
+                'Content-Type: multipart/form-data; boundary=abc\r\n'
+                'Content-Length: {}'
                 '\r\n\r\n').format(len(body))
         res = self._raw(head.encode() + body, shutdown=False)
-        self.assertTrue(res.startswith(b'HTTP/1.0 400 '), res[:100])
+        self.assertTrue(res.startswith(b'HTTP/1.1 400 '), res[:100])

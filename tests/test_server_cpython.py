@@ -98,28 +98,38 @@ class ServerTestCase(unittest.TestCase):
 
 
 class TestServer(ServerTestCase):
-    def test_http_1_0_response(self):
-        data = raw_request(self.port,
-                           b'GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+    def test_http_1_1_response(self):
+        data = raw_request(self.port, b'GET / HTTP/1.1\r\nHost: x\r\n'
+                                      b'Connection: close\r\n\r\n')
         status, headers, body = parse(data)
-        self.assertEqual(status, 'HTTP/1.0 200 OK')
+        self.assertEqual(status, 'HTTP/1.1 200 OK')
         self.assertEqual(headers['content-length'], '5')
         self.assertEqual(headers['content-type'], 'text/plain; charset=UTF-8')
+        self.assertEqual(headers['connection'], 'close')
+        self.assertIn('date', headers)
         self.assertEqual(body, b'hello')
 
-    def test_connection_closes_after_response(self):
+    def test_http_1_0_request_gets_http_1_0_response(self):
+        data = raw_request(self.port, b'GET / HTTP/1.0\r\nHost: x\r\n\r\n')
+        status, headers, body = parse(data)
+        self.assertEqual(status, 'HTTP/1.0 200 OK')
+        self.assertNotIn('connection', headers)
+        self.assertEqual(body, b'hello')
+
+    def test_connection_closes_after_response_when_asked(self):
         with socket.create_connection(('127.0.0.1', self.port),
                                       timeout=TIMEOUT) as s:
-            # a second request on the same connection is never answered
-            s.sendall(b'GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+            # the request after "Connection: close" is never answered
+            s.sendall(b'GET / HTTP/1.1\r\nHost: x\r\nConnection: close'
+                      b'\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n')
             data = b''
             while True:
                 chunk = s.recv(4096)
                 if not chunk:
                     break
                 data += chunk
-        self.assertTrue(data.startswith(b'HTTP/1.0 200 OK\r\n'))
-        self.assertEqual(data.count(b'HTTP/1.0'), 1)
+        self.assertTrue(data.startswith(b'HTTP/1.1 200 OK\r\n'))
+        self.assertEqual(data.count(b'HTTP/1.1'), 1)
 
     def test_http_client(self):
         status, reason, headers, body = self.get('/client')
@@ -207,13 +217,17 @@ class TestServerLimits(ServerTestCase):
                                    shutdown_write=shutdown_write)
         return response, out.getvalue()
 
-    def assert_400_logged_once(self, data):
+    def assert_refused_once(self, data, status='400 N/A',
+                            reason=b'Bad request'):
         response, log = self.bad(data)
-        status, headers, body = parse(response)
-        self.assertEqual(status, 'HTTP/1.0 400 N/A')
-        self.assertEqual(body, b'Bad request')
+        line, headers, body = parse(response)
+        self.assertEqual(line, 'HTTP/1.0 ' + status)
+        self.assertEqual(body, reason)
         self.assertEqual(log.count('Bad request'), 1, log)
         self.assert_serving()
+
+    def assert_400_logged_once(self, data):
+        self.assert_refused_once(data)
 
     def test_request_line_at_and_past_max_readline(self):
         Request.max_readline = 64
@@ -222,7 +236,7 @@ class TestServerLimits(ServerTestCase):
         status, _, body = parse(raw_request(self.port, line + b'\r\n'))
         self.assertEqual((status, body), ('HTTP/1.0 200 OK', b'hello'))
         line = b'GET /?q=' + b'a' * 46 + b' HTTP/1.0\r\n'
-        self.assert_400_logged_once(line + b'\r\n')
+        self.assert_refused_once(line + b'\r\n', '414 N/A', b'URI too long')
 
     def test_header_line_at_and_past_max_readline(self):
         Request.max_readline = 32
@@ -232,7 +246,9 @@ class TestServerLimits(ServerTestCase):
         self.assertEqual(parse(raw_request(self.port, data))[0],
                          'HTTP/1.0 200 OK')
         header = b'X-Pad: ' + b'p' * 24 + b'\r\n'
-        self.assert_400_logged_once(b'GET / HTTP/1.0\r\n' + header + b'\r\n')
+        self.assert_refused_once(b'GET / HTTP/1.0\r\n' + header + b'\r\n',
+                                 '431 N/A',
+                                 b'Request header fields too large')
 
     def test_max_content_length(self):
         Request.max_content_length = 10

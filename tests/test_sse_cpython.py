@@ -84,11 +84,14 @@ class TestSSERealClient(unittest.TestCase):
         self.go.set()
         self.server.stop()
 
-    def _open(self, path):
+    def _open(self, path, version='1.0'):
+        # HTTP/1.0: the stream goes out as it is, and ends with the
+        # connection; HTTP/1.1: chunked, on a persistent connection
         sock = socket.create_connection(('127.0.0.1', self.server.port),
                                         timeout=TIMEOUT)
-        sock.sendall('GET {} HTTP/1.1\r\nHost: localhost\r\n'
-                     'Accept: text/event-stream\r\n\r\n'.format(path).encode())
+        sock.sendall('GET {} HTTP/{}\r\nHost: localhost\r\n'
+                     'Accept: text/event-stream\r\n\r\n'.format(
+                         path, version).encode())
         return sock
 
     def _read_until(self, sock, data, marker):
@@ -145,12 +148,31 @@ class TestSSERealClient(unittest.TestCase):
             self.assertEqual(res.status, 200)
             self.assertEqual(res.getheader('Content-Type'),
                              'text/event-stream')
-            self.assertEqual(res.fp.readline(), b'data: before\n')
-            self.assertEqual(res.fp.readline(), b'\n')
+            self.assertEqual(res.getheader('Transfer-Encoding'), 'chunked')
+            self.assertEqual(res.readline(), b'data: before\n')
+            self.assertEqual(res.readline(), b'\n')
             self.go.set()
             self.assertEqual(res.read(), b'data: after\n\n')
         finally:
             conn.close()
+
+    def test_chunked_stream_on_a_persistent_connection(self):
+        sock = self._open('/events', '1.1')
+        try:
+            data = self._read_until(sock, b'', b'\r\n0\r\n\r\n')
+            # the connection stays open for another request
+            sock.sendall(b'GET /ping HTTP/1.1\r\nHost: x\r\n\r\n')
+            more = self._read_until(sock, b'', b'pong')
+        finally:
+            sock.close()
+        head, _, body = data.partition(b'\r\n\r\n')
+        self.assertTrue(head.startswith(b'HTTP/1.1 200 OK\r\n'))
+        self.assertIn(b'\r\nTransfer-Encoding: chunked\r\n', head + b'\r\n')
+        self.assertTrue(body.startswith(b'18\r\nretry: 500\ndata: hello\n\n'
+                                        b'\r\n'), body)
+        self.assertTrue(body.endswith(b'\r\n0\r\n\r\n'))
+        self.assertTrue(more.startswith(b'HTTP/1.1 200 OK\r\n'))
+        self.assertTrue(more.endswith(b'pong'))
 
     def test_client_disconnect_cancels_the_task(self):
         sock = self._open('/forever')
@@ -166,8 +188,11 @@ class TestSSERealClient(unittest.TestCase):
     def test_exception_in_the_event_task_ends_the_stream(self):
         # as in microdot, the failure is raised while the body is sent: the
         # head is out, so the server reports it and closes the connection
+        # on HTTP/1.1 the chunked body is left unterminated, which tells
+        # the client that the stream broke
         with redirect_stderr(io.StringIO()) as err:
-            self.assertEqual(self._get('/broken'), (200, b''))
+            with self.assertRaises(http.client.IncompleteRead):
+                self._get('/broken')
         self.assertIn('ValueError: cannot stream', err.getvalue())
         self.assertEqual(self._get('/ping'), (200, b'pong'))
 

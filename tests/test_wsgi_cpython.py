@@ -165,12 +165,24 @@ class TestWSGIDirect(unittest.TestCase):
         self.assertEqual(post(b'abcdefghi'),
                          ('413 N/A', b'Payload too large'))
 
-    def test_chunked_body_is_a_stream(self):
+    def test_chunked_body_within_the_limits(self):
+        # the server decoded it; like any body, it is in request.body up to
+        # Request.max_body_length, in request.stream beyond
         app = self.make_app()
         environ = _environ('/body', 'POST', HTTP_TRANSFER_ENCODING='chunked')
         environ['wsgi.input'] = io.BytesIO(b'chunked data')
         self.assertEqual(_call(app, environ)[2],
-                         b'{"stream":"chunked data"}')
+                         b'{"body":"chunked data"}')
+        saved = Request.max_body_length
+        Request.max_body_length = 4
+        try:
+            environ = _environ('/body', 'POST',
+                               HTTP_TRANSFER_ENCODING='chunked')
+            environ['wsgi.input'] = io.BytesIO(b'chunked data')
+            self.assertEqual(_call(app, environ)[2],
+                             b'{"stream":"chunked data"}')
+        finally:
+            Request.max_body_length = saved
 
     def test_streamed_body_and_close(self):
         app = self.make_app()

@@ -120,6 +120,8 @@ cdef tuple _request_line(const char *p, Py_ssize_t n):
     cdef Py_ssize_t end[3]
     cdef Py_ssize_t i = 0, s
     cdef int fields = 0
+    if memchr(p, 0, n) != NULL:
+        raise ValueError('invalid request line')
     while True:
         while i < n and _is_ws(<unsigned char>p[i]):
             i += 1
@@ -146,10 +148,12 @@ cdef tuple _request_line(const char *p, Py_ssize_t n):
 cdef tuple _header_line(const char *p, Py_ssize_t s, Py_ssize_t e):
     cdef const char *colon
     cdef Py_ssize_t c, v, i
-    while s < e and _is_ws(<unsigned char>p[s]):
-        s += 1
     while e > s and _is_ws(<unsigned char>p[e - 1]):
         e -= 1
+    if e > s and (p[s] == 32 or p[s] == 9):
+        raise ValueError('obsolete line folding')
+    if memchr(p + s, 13, e - s) != NULL or memchr(p + s, 0, e - s) != NULL:
+        raise ValueError('invalid character in header')
     colon = <const char *>memchr(p + s, 58, e - s)
     if colon == NULL:
         raise ValueError('invalid header line')

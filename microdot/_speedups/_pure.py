@@ -32,11 +32,11 @@ def parse_request_line(line):
 
     The version is returned without its ``HTTP/`` prefix, for example
     ``'1.1'``. Raises ``ValueError`` when the line does not have exactly three
-    fields or the last one is not an HTTP version, and ``UnicodeDecodeError``
-    when a field is not valid UTF-8.
+    fields, holds a NUL byte or the last field is not an HTTP version, and
+    ``UnicodeDecodeError`` when a field is not valid UTF-8.
     """
     parts = line.split()
-    if len(parts) != 3:
+    if len(parts) != 3 or b'\x00' in line:
         raise ValueError('invalid request line')
     version = parts[2]
     if version[:5] != b'HTTP/' or len(version) == 5:
@@ -50,10 +50,16 @@ def parse_header_line(line):
     :param line: the header line as bytes, with or without its line ending.
 
     White space around the value is removed. Raises ``ValueError`` when the
-    line has no colon or the name is empty or contains white space, and
-    ``UnicodeDecodeError`` when the name or value are not valid UTF-8.
+    line starts with white space (an obsolete folded continuation line),
+    holds a NUL byte or a CR that does not end it, has no colon, or when the
+    name is empty or contains white space; ``UnicodeDecodeError`` when the
+    name or value are not valid UTF-8.
     """
-    line = line.strip()
+    line = line.rstrip()
+    if line[:1] == b' ' or line[:1] == b'\t':
+        raise ValueError('obsolete line folding')
+    if b'\r' in line or b'\x00' in line:
+        raise ValueError('invalid character in header')
     i = line.find(b':')
     if i < 0:
         raise ValueError('invalid header line')
