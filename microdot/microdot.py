@@ -20,12 +20,14 @@ except ImportError:
 
 from microdot import _speedups
 from microdot._speedups import parse_request_line, parse_header_line, \
-    parse_urlencoded, urldecode
+    parse_urlencoded, urldecode, NoCaseDict
 
 try:
     from inspect import iscoroutinefunction, iscoroutine
     from functools import partial
     import concurrent.futures  # noqa: F401  (proves a thread pool exists)
+
+    _coroutine_functions = {}  # type: dict
 
     async def invoke_handler(handler, *call_args, **call_kwargs):
         """Call a handler, sync or async, and return what it returns.
@@ -34,7 +36,16 @@ try:
         run in the loop's default thread pool, so a slow sync handler does
         not stop the server from handling other requests.
         """
-        if iscoroutinefunction(handler):
+        try:
+            is_async = _coroutine_functions[handler]
+        except (KeyError, TypeError):  # new, or not hashable
+            is_async = iscoroutinefunction(handler)
+            if len(_coroutine_functions) < 10000:
+                try:
+                    _coroutine_functions[handler] = is_async
+                except TypeError:
+                    pass
+        if is_async:
             return await handler(*call_args, **call_kwargs)
         loop = asyncio.get_running_loop()
         ret = await loop.run_in_executor(
@@ -102,82 +113,6 @@ _MISSING = object()
 
 _JSON_CONTENT_TYPE = 'application/json; charset=UTF-8'
 _EPOCH_DATE = 'Thu, 01 Jan 1970 00:00:01 GMT'
-
-
-class NoCaseDict(dict):
-    """A dictionary whose string keys are case-insensitive.
-
-    :param initial_dict: an optional dictionary with the initial contents.
-
-    Keys keep the case they were first stored with, and can be looked up,
-    replaced or deleted with any case::
-
-        >>> d = NoCaseDict()
-        >>> d['Content-Type'] = 'text/html'
-        >>> d['content-type']
-        'text/html'
-        >>> 'CONTENT-TYPE' in d
-        True
-        >>> del d['cOnTeNt-TyPe']
-        >>> d
-        {}
-    """
-    def __init__(self, initial_dict=None):
-        super().__init__()
-        #: lower-case form -> stored form, for keys that are not lower case
-        self.keymap = {}
-        if initial_dict:
-            for key, value in initial_dict.items():
-                self[key] = value
-
-    def _stored(self, key):
-        kl = key.lower()
-        return self.keymap.get(kl, kl)
-
-    def __setitem__(self, key, value):
-        kl = key.lower()
-        stored = self.keymap.get(kl)
-        if stored is None:
-            if kl != key and super().get(kl, _MISSING) is _MISSING:
-                self.keymap[kl] = key
-                stored = key
-            else:
-                stored = kl
-        super().__setitem__(stored, value)
-
-    def __getitem__(self, key):
-        return super().__getitem__(self._stored(key))
-
-    def __delitem__(self, key):
-        kl = key.lower()
-        super().__delitem__(self.keymap.get(kl, kl))
-        self.keymap.pop(kl, None)
-
-    def __contains__(self, key):
-        return super().get(self._stored(key), _MISSING) is not _MISSING
-
-    def get(self, key, default=None):
-        """Return the value of a key in any case, or ``default``."""
-        return super().get(self._stored(key), default)
-
-    def pop(self, key, *default):
-        """Remove a key in any case and return its value."""
-        kl = key.lower()
-        value = super().pop(self.keymap.get(kl, kl), *default)
-        self.keymap.pop(kl, None)
-        return value
-
-    def setdefault(self, key, default=None):
-        """Return the value of a key in any case, storing ``default`` first
-        when the key is missing."""
-        if key not in self:
-            self[key] = default
-        return self[key]
-
-    def update(self, other_dict):
-        """Store every key and value of another dictionary."""
-        for key, value in other_dict.items():
-            self[key] = value
 
 
 def mro(cls):
@@ -734,14 +669,16 @@ class Request:
             # not used for another request)
             self._stream = reader
             return
+        if size and 0 < size <= want:
+            # a small body of known size: straight from the reader
+            if expect:
+                await expect.awrite(b'HTTP/1.1 100 Continue\r\n\r\n')
+            self._body = await _wait(reader.readexactly(n), timeout)
+            if len(self._body) < n:
+                raise EOFError('connection closed in the request body')
+            return
         stream = _Body(reader, size, limit, expect or None, timeout)
-        if size and size > 0:
-            if n <= want:
-                self._body = await stream.readexactly(n)
-                if len(self._body) < n:
-                    raise EOFError('connection closed in the request body')
-                return
-        else:
+        if size is None or size < 0:
             data = await stream.readexactly(want + 1)
             if len(data) <= want:
                 self._body = data
@@ -1013,7 +950,6 @@ class Response:
         # the body streams, chunked when self._chunked is set; ``keep`` says
         # whether the connection can carry another request afterwards.
         # ``extra`` is header lines the server adds (Date).
-        self.complete()
         status = self.status_code
         body = self.body
         headers = self.headers
@@ -1041,6 +977,15 @@ class Response:
             elif not bare or version == '1.0' or \
                     name.lower() != 'content-length':
                 lines.append('{}: {}\r\n'.format(name, value))
+        # what complete() would add, without touching self.headers
+        if isinstance(body, bytes) and 'Content-Length' not in headers and \
+                (not bare or version == '1.0'):
+            lines.append('Content-Length: {}\r\n'.format(len(body)))
+        if 'Content-Type' not in headers:
+            ctype = self.default_content_type
+            if 'charset=' not in ctype:
+                ctype += '; charset=UTF-8'
+            lines.append('Content-Type: ' + ctype + '\r\n')
         value = headers.get('Connection')
         if value is None:
             if chunked:
@@ -1059,6 +1004,7 @@ class Response:
         """Write the response to a stream, through its ``awrite()``
         coroutine only. The status line says ``HTTP/1.0`` and the body ends
         where the connection does."""
+        self.complete()
         await self._send(stream)
 
     async def _send(self, stream, version='1.0', keep=False):

@@ -326,7 +326,8 @@ class HTTPConnection(asyncio.Protocol):
         app = self.app
         try:
             self.timeout = app.body_timeout
-            await req._load(self)
+            if req.content_length or req._chunked:
+                await req._load(self)
         except Exception as exc:
             res = await app._refuse(exc)
             if res is not None:

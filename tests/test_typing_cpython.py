@@ -18,6 +18,8 @@ STUBTEST_ALLOWLIST = '''
 .*\\.__setstate_cython__
 microdot\\._speedups\\._crouting\\.Router
 microdot\\._speedups\\._crouting\\.Router\\.__init__
+microdot\\._speedups\\._chttp\\.NoCaseDict
+microdot\\._speedups\\._chttp\\.NoCaseDict\\.__init__
 '''
 
 

@@ -17,7 +17,8 @@ from microdot._speedups import _pure
 
 #: Names every twin module provides.
 NAMES = ('parse_request_line', 'parse_header_line', 'parse_head',
-         'urldecode', 'parse_urlencoded', 'mask', 'match_segments', 'Router')
+         'urldecode', 'parse_urlencoded', 'mask', 'match_segments', 'Router',
+         'NoCaseDict')
 
 #: Compiled modules, each giving some of :data:`NAMES`.
 COMPILED_MODULES = ('microdot._speedups._chttp', 'microdot._speedups._crouting',
@@ -75,6 +76,7 @@ parse_urlencoded = _found['parse_urlencoded']
 mask = _found['mask']
 match_segments = _found['match_segments']
 Router = _found['Router']
+NoCaseDict = _found['NoCaseDict']
 del _found
 
 SEG_STRING = _pure.SEG_STRING

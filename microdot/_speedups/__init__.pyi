@@ -11,8 +11,10 @@ from microdot._speedups._pure import (
     parse_urlencoded as parse_urlencoded,
     mask as mask,
     match_segments as match_segments,
-    # the compiled Router has the same methods and attributes
+    # the compiled Router and NoCaseDict have the same methods and
+    # attributes
     Router as Router,
+    NoCaseDict as NoCaseDict,
 )
 
 NAMES: Tuple[str, ...]

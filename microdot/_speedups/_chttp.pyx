@@ -337,3 +337,80 @@ def parse_urlencoded(data):
             return _py.parse_urlencoded(data)
         return _pairs(p, n, '')
     return _py.parse_urlencoded(data)
+
+
+cdef extern from "Python.h":
+    PyObject *PyDict_GetItemWithError(object d, object key) except? NULL
+
+
+cdef class NoCaseDict(dict):
+    """A dictionary whose string keys are case-insensitive.
+
+    Compiled twin of :class:`microdot._speedups._pure.NoCaseDict`: the same
+    methods, results and errors, with the lookups done through the C API.
+    """
+    #: lower-case form -> stored form, for keys that are not lower case
+    cdef public dict keymap
+
+    def __init__(self, initial_dict=None):
+        self.keymap = {}
+        if initial_dict:
+            for key, value in initial_dict.items():
+                self[key] = value
+
+    cdef inline object _stored(self, key, kl):
+        cdef PyObject *found = PyDict_GetItemWithError(self.keymap, kl)
+        return kl if found == NULL else <object>found
+
+    def __setitem__(self, key, value):
+        kl = key.lower()
+        cdef PyObject *found = PyDict_GetItemWithError(self.keymap, kl)
+        if found != NULL:
+            stored = <object>found
+        elif kl != key and PyDict_GetItemWithError(self, kl) == NULL:
+            self.keymap[kl] = key
+            stored = key
+        else:
+            stored = kl
+        dict.__setitem__(self, stored, value)
+
+    def __getitem__(self, key):
+        stored = self._stored(key, key.lower())
+        cdef PyObject *found = PyDict_GetItemWithError(self, stored)
+        if found == NULL:
+            raise KeyError(stored)
+        return <object>found
+
+    def __delitem__(self, key):
+        kl = key.lower()
+        dict.__delitem__(self, self._stored(key, kl))
+        self.keymap.pop(kl, None)
+
+    def __contains__(self, key):
+        return PyDict_GetItemWithError(
+            self, self._stored(key, key.lower())) != NULL
+
+    def get(self, key, default=None):
+        """Return the value of a key in any case, or ``default``."""
+        cdef PyObject *found = PyDict_GetItemWithError(
+            self, self._stored(key, key.lower()))
+        return default if found == NULL else <object>found
+
+    def pop(self, key, *default):
+        """Remove a key in any case and return its value."""
+        kl = key.lower()
+        value = dict.pop(self, self._stored(key, kl), *default)
+        self.keymap.pop(kl, None)
+        return value
+
+    def setdefault(self, key, default=None):
+        """Return the value of a key in any case, storing ``default`` first
+        when the key is missing."""
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def update(self, other_dict):
+        """Store every key and value of another dictionary."""
+        for key, value in other_dict.items():
+            self[key] = value

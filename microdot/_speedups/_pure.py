@@ -25,6 +25,84 @@ ROUTE_CALLABLE = 2
 _CACHE_MAX_SEGMENTS = 32
 
 
+_MISSING = object()
+
+
+class NoCaseDict(dict):
+    """A dictionary whose string keys are case-insensitive.
+
+    :param initial_dict: an optional dictionary with the initial contents.
+
+    Keys keep the case they were first stored with, and can be looked up,
+    replaced or deleted with any case::
+
+        >>> d = NoCaseDict()
+        >>> d['Content-Type'] = 'text/html'
+        >>> d['content-type']
+        'text/html'
+        >>> 'CONTENT-TYPE' in d
+        True
+        >>> del d['cOnTeNt-TyPe']
+        >>> d
+        {}
+    """
+    def __init__(self, initial_dict=None):
+        super().__init__()
+        #: lower-case form -> stored form, for keys that are not lower case
+        self.keymap = {}
+        if initial_dict:
+            for key, value in initial_dict.items():
+                self[key] = value
+
+    def __setitem__(self, key, value):
+        kl = key.lower()
+        stored = self.keymap.get(kl)
+        if stored is None:
+            if kl != key and super().get(kl, _MISSING) is _MISSING:
+                self.keymap[kl] = key
+                stored = key
+            else:
+                stored = kl
+        super().__setitem__(stored, value)
+
+    def __getitem__(self, key):
+        kl = key.lower()
+        return super().__getitem__(self.keymap.get(kl, kl))
+
+    def __delitem__(self, key):
+        kl = key.lower()
+        super().__delitem__(self.keymap.get(kl, kl))
+        self.keymap.pop(kl, None)
+
+    def __contains__(self, key):
+        kl = key.lower()
+        return super().get(self.keymap.get(kl, kl), _MISSING) is not _MISSING
+
+    def get(self, key, default=None):
+        """Return the value of a key in any case, or ``default``."""
+        kl = key.lower()
+        return super().get(self.keymap.get(kl, kl), default)
+
+    def pop(self, key, *default):
+        """Remove a key in any case and return its value."""
+        kl = key.lower()
+        value = super().pop(self.keymap.get(kl, kl), *default)
+        self.keymap.pop(kl, None)
+        return value
+
+    def setdefault(self, key, default=None):
+        """Return the value of a key in any case, storing ``default`` first
+        when the key is missing."""
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def update(self, other_dict):
+        """Store every key and value of another dictionary."""
+        for key, value in other_dict.items():
+            self[key] = value
+
+
 def parse_request_line(line):
     """Split an HTTP request line into ``(method, url, http_version)``.
 
