@@ -119,6 +119,7 @@ def cmd_import(steps):
 def cmd_modules(stub_dir, packages, modules):
     real = _stub(stub_dir, [p for p in packages.split(',') if p])
     stubbed = set(real)
+    micropython.qstr_info()
     for name in modules:
         _point_parent(name, real)
         if name in stubbed:
@@ -137,6 +138,7 @@ def cmd_table(stub_dir, chunks_path):
         sys.modules[name].__path__ = real[name]
     for name in spec.get('pre', []):
         __import__(name)
+    micropython.qstr_info()  # the baseline of the first statement's names
     namespace = {'__name__': spec['module']}
     chunks = spec['chunks']
     spec = None
