@@ -26,7 +26,7 @@ Heap: the port's default heap (2 MB) is enough; ``ci/test.sh`` gives 4 MB
 for a margin. The file that needs most is ``test_multipart.py``: at 1.75 MB
 its test that parses a body one byte at a time fails with a MemoryError
 (the heap is fragmented by then, a 3 KB block cannot be found); every other
-file passes at 1.25 MB. Where ``os.system`` is missing (boards) the files
+file passes at 1.5 MB. Where ``os.system`` is missing (boards) the files
 run one after the other in this process, which then needs the heap of all
 of them (about 4 MB).
 """
