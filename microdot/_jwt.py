@@ -11,25 +11,11 @@ import hashlib
 import json
 import time
 
-__all__ = ['InvalidTokenError', 'encode', 'decode', 'hmac_sha256']
-
-_BLOCK = 64  # the block size of SHA-256, in bytes
-_IPAD = bytes(0x36 for _ in range(_BLOCK))
-_OPAD = bytes(0x5c for _ in range(_BLOCK))
-
 
 class InvalidTokenError(ValueError):
     """A token that is malformed, wrongly signed, expired or not yet
     valid."""
     pass
-
-
-def _xor(a, b):
-    return bytes(x ^ y for x, y in zip(a, b))
-
-
-def _to_bytes(value):
-    return value.encode() if isinstance(value, str) else bytes(value)
 
 
 def hmac_sha256(key, message):
@@ -38,12 +24,13 @@ def hmac_sha256(key, message):
     :param key: the secret key, as bytes or a string.
     :param message: the message, as bytes.
     """
-    key = _to_bytes(key)
-    if len(key) > _BLOCK:
+    key = key.encode() if isinstance(key, str) else bytes(key)
+    if len(key) > 64:  # longer than a SHA-256 block: hash it first
         key = hashlib.sha256(key).digest()
-    key = key + b'\x00' * (_BLOCK - len(key))
-    inner = hashlib.sha256(_xor(key, _IPAD) + message).digest()
-    return hashlib.sha256(_xor(key, _OPAD) + inner).digest()
+    key += bytes(64 - len(key))
+    # the pads are made here, not kept as module tables: heap is scarce
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key) + message).digest()
+    return hashlib.sha256(bytes(b ^ 0x5c for b in key) + inner).digest()
 
 
 def _b64encode(data):

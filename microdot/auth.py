@@ -49,20 +49,7 @@ class BaseAuth:
         the credentials in the request; otherwise the response is the one of
         the error callback.
         """
-        @wraps(f)
-        async def wrapper(request, *route_args, **route_kwargs):
-            credentials = self._get_auth(request)
-            user = None
-            if credentials:
-                user = await self._authenticate(request, credentials)
-            request.g.current_user = user
-            if not user:
-                on_error = self.error_callback
-                return await invoke_handler(on_error, request)
-            return await invoke_handler(f, request, *route_args,
-                                        **route_kwargs)
-
-        return wrapper
+        return self._protect(f, True)
 
     def optional(self, f):
         """Decorator that authenticates a route's client when it sends
@@ -71,13 +58,21 @@ class BaseAuth:
         ``request.g.current_user`` is the user, or ``None`` for anonymous
         clients and for credentials that the callback rejected.
         """
+        return self._protect(f, False)
+
+    def _protect(self, f, required):
+        # one wrapper for both decorators: each function costs heap
         @wraps(f)
         async def wrapper(request, *route_args, **route_kwargs):
             credentials = self._get_auth(request)
             user = None
             if credentials:
                 user = await self._authenticate(request, credentials)
-            request.g.current_user = user or None
+            if not required:
+                user = user or None
+            request.g.current_user = user
+            if required and not user:
+                return await invoke_handler(self.error_callback, request)
             return await invoke_handler(f, request, *route_args,
                                         **route_kwargs)
 

@@ -16,7 +16,16 @@ except (ImportError, AttributeError):  # pragma: no cover
     # no PyJWT (MicroPython, or micropython-lib's different ``jwt``)
     _pyjwt = None  # type: ignore[assignment]
 
-from microdot import _jwt
+
+def _codec():
+    # PyJWT when installed, else ours, imported at the first token rather
+    # than with this module: on a board the heap for it is spent only by an
+    # application that really reads or writes a session
+    if _pyjwt is not None:
+        return _pyjwt
+    from microdot import _jwt
+    return _jwt
+
 
 #: The name of the cookie that holds the session.
 SESSION_COOKIE = 'session'
@@ -189,9 +198,7 @@ class Session:
         key = self._key(secret_key)
         # a plain dict: MicroPython's dict() does not copy dict subclasses
         payload = {k: v for k, v in payload.items()}
-        if _pyjwt is not None:
-            return _pyjwt.encode(payload, key, algorithm='HS256')
-        return _jwt.encode(payload, key, algorithm='HS256')
+        return _codec().encode(payload, key, algorithm='HS256')
 
     def decode(self, session, secret_key=None):
         """Return the dictionary in a signed token, or ``{}`` when the token
@@ -202,11 +209,9 @@ class Session:
                            :attr:`secret_key`.
         """
         key = self._key(secret_key)
+        codec = _codec()
         try:
-            if _pyjwt is not None:
-                payload = _pyjwt.decode(session, key, algorithms=['HS256'])
-            else:
-                payload = _jwt.decode(session, key, algorithms=['HS256'])
+            payload = codec.decode(session, key, algorithms=['HS256'])
         except Exception:
             # whatever the client sent, a bad token is only an empty session
             return {}

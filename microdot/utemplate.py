@@ -5,9 +5,12 @@ microdot.utemplate
 Templates rendered with utemplate, the small template engine of
 micropython-lib, which compiles each template to a Python module of
 generator code. Runs on CPython and MicroPython.
-"""
-from utemplate import recompile
 
+utemplate's ``recompile`` loader, which brings the template compiler with
+it, is imported when the first template is loaded with the default loader,
+not with this module: a board that only loads templates compiled in advance
+(``compiled.Loader``) never spends heap on the compiler.
+"""
 _loader = None
 
 
@@ -42,8 +45,7 @@ class Template:
                 {'Content-Type': 'text/html'}
     """
     @classmethod
-    def initialize(
-            cls, template_dir='templates', loader_class=recompile.Loader):
+    def initialize(cls, template_dir='templates', loader_class=None):
         """Configure the template engine.
 
         :param template_dir: the directory that holds the templates,
@@ -53,9 +55,16 @@ class Template:
         :param loader_class: the utemplate loader class. The default,
                              ``recompile.Loader``, compiles a template again
                              when its file changes; ``compiled.Loader`` only
-                             imports templates compiled in advance.
+                             imports templates compiled in advance. (Upstream
+                             writes the default as ``recompile.Loader``;
+                             here it is ``None``, which means the same, so
+                             that importing this module does not import the
+                             compiler.)
         """
         global _loader
+        if loader_class is None:
+            from utemplate import recompile
+            loader_class = recompile.Loader
         _loader = loader_class(None, template_dir)
 
     def __init__(self, template):

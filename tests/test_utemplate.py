@@ -122,6 +122,8 @@ class TestUTemplate(unittest.TestCase):
     def test_default_loader_class(self):
         Template.initialize(TEMPLATE_DIR)
         self.assertIsInstance(mu._loader, recompile.Loader)
+        Template.initialize(TEMPLATE_DIR, loader_class=None)
+        self.assertIsInstance(mu._loader, recompile.Loader)
 
     def test_default_directory(self):
         # with no initialize(), 'templates' in the current directory is used

@@ -65,6 +65,9 @@ def _select():
 
 
 _found, IMPLEMENTATION, REASON = _select()
+# the choice is made once: on a board the bytecode of these would otherwise
+# stay on the heap for nothing
+del _select, _load_compiled, _flag
 if _found is None:
     _found = {name: getattr(_pure, name) for name in NAMES}
 

@@ -1,0 +1,59 @@
+# Freeze microdot into a MicroPython firmware image.
+#
+# Frozen modules run from flash: their bytecode and names cost no heap, which
+# is the smallest footprint microdot can have on a board. In the board's
+# manifest (see "MicroPython manifest files" in the MicroPython docs):
+#
+#     include("path/to/this/checkout/manifest.py")
+#
+# freezes the core and every portable extension. To freeze only some:
+#
+#     include("path/to/this/checkout/manifest.py",
+#             extensions=("cors", "session"))
+#
+# The CPython-only modules (asgi, wsgi, jinja, the CPython server and the
+# compiled twins) are never frozen. tests/test_packaging_cpython.py checks
+# that the lists below match the imports of the modules.
+
+metadata(description="The impossibly small web framework for MicroPython",
+         version="2.5.0", license="MIT")
+
+options.defaults(extensions=None)  # None: every extension below
+
+CORE = ("__init__.py", "microdot.py", "_speedups/__init__.py",
+        "_speedups/_pure.py")
+
+# Each extension with the package files it needs beyond the core.
+EXTENSIONS = {
+    "auth": ("auth.py", "helpers.py"),
+    "cors": ("cors.py",),
+    "csrf": ("csrf.py",),
+    "login": ("login.py", "session.py", "_jwt.py", "helpers.py"),
+    "multipart": ("multipart.py", "helpers.py"),
+    "session": ("session.py", "_jwt.py", "helpers.py"),
+    "sse": ("sse.py", "helpers.py"),
+    "test_client": ("test_client.py", "websocket.py", "helpers.py"),
+    "utemplate": ("utemplate.py",),
+    "websocket": ("websocket.py", "helpers.py"),
+}
+
+# Libraries from micropython-lib that an extension imports.
+REQUIRES = {"utemplate": ("utemplate",)}
+
+_chosen = options.extensions
+if _chosen is None:
+    _chosen = sorted(EXTENSIONS)
+elif isinstance(_chosen, str):
+    _chosen = (_chosen,)
+
+_files = list(CORE)
+for _name in _chosen:
+    if _name not in EXTENSIONS:
+        raise ValueError("microdot has no portable extension " + repr(_name))
+    for _file in EXTENSIONS[_name]:
+        if _file not in _files:
+            _files.append(_file)
+    for _lib in REQUIRES.get(_name, ()):
+        require(_lib)
+
+package("microdot", files=_files, base_path=".")
