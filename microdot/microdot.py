@@ -1750,6 +1750,13 @@ class Microdot:
         # the client is gone or was only idle. Logged in one line.
         status = 400
         reason = 'Bad request'
+        if isinstance(exc, MemoryError):
+            # not the client's fault: say so, and let the board recover
+            import gc
+            gc.collect()
+            print_exception(exc)
+            res = await self.error_response(None, 503, 'Out of memory')
+            return await self._finish(None, res, False)
         if isinstance(exc, asyncio.TimeoutError):
             status, reason = 408, 'Request timeout'
         elif isinstance(exc, OSError):
@@ -1822,6 +1829,15 @@ class Microdot:
         handler, req.url_prefix, req.subapp = self.find_route(req)
         if isinstance(handler, dict):
             return Response(headers=handler), False
+        if handler == 405:
+            # the text stays microdot's 'Not found' (its own tests pin it);
+            # the Allow header that RFC 9110 asks for is added
+            res = self._make_response(await self.error_response(
+                req, 405, 'Not found'))
+            if self.options_handler and 'Allow' not in res.headers:
+                res.headers['Allow'] = \
+                    self.default_options_handler(req)['Allow']
+            return res, False
         if not callable(handler):
             return await self.error_response(req, handler, 'Not found'), \
                 False

@@ -403,6 +403,14 @@ class TestMicrodot(unittest.TestCase):
         res = _run(TestClient(app).post('/foo', body='x'))
         self.assertEqual(res.status_code, 405)
         self.assertEqual(res.text, 'Not found')
+        self.assertEqual(res.headers['Allow'], 'GET, HEAD, OPTIONS')
+
+        @app.route('/foo', methods=['PUT'])
+        def put(req):
+            return 'put'
+
+        res = _run(TestClient(app).post('/foo', body='x'))
+        self.assertEqual(res.headers['Allow'], 'GET, PUT, HEAD, OPTIONS')
 
     def test_405_handler(self):
         app = Microdot()

@@ -113,7 +113,6 @@ class OutOfMemoryTests(unittest.TestCase):
         self.assertEqual(log.count('MemoryError'), 1, log)
         self.assertNotIn('Bad request', log)
 
-    @unittest.expectedFailure  # issue 9: MemoryError while reading is a 400
     def test_memory_error_while_reading_the_body(self):
         self._new_log()
         body = b'x' * 300000

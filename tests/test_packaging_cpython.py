@@ -76,13 +76,15 @@ def _imports(rel):
 
 
 def _closure(rel):
+    # CPython-only modules are imported only under a CPython check (the core
+    # starts microdot.server there): a board never loads them
     todo, seen = [rel], set()
     while todo:
         current = todo.pop()
         if current in seen:
             continue
         seen.add(current)
-        todo.extend(_imports(current))
+        todo.extend(_imports(current) - CPYTHON_ONLY)
     return seen
 
 
