@@ -184,9 +184,9 @@ class HTTPConnection(asyncio.Protocol):
         waiter = self.drain_waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
-        if self.task is not None and self.streaming:
+        if self.streaming:
             # nobody reads the stream any more (an SSE client went away)
-            self.task.cancel()
+            self._cancel()
 
     def pause_writing(self):
         self.write_paused = True
@@ -392,6 +392,8 @@ class HTTPConnection(asyncio.Protocol):
             if not self.closed and not self.going_away:
                 raise
             keep = False  # the client went away, or the server is closing
+            if chunked and not self.closed:
+                self.transport.write(b'0\r\n\r\n')  # a clean end
         except OSError:
             keep = False  # the client went away
         except Exception as exc:
@@ -504,17 +506,17 @@ class HTTPConnection(asyncio.Protocol):
         """Read up to and including ``separator``, or to the end of the
         connection. A line longer than ``Request.max_readline`` is returned
         without its end, for the caller to refuse."""
-        start = self.pos
+        scanned = 0  # bytes after self.pos known not to start a match
         while True:
-            i = self.buf.find(separator, start)
+            i = self.buf.find(separator, self.pos + scanned)
             if i >= 0:
                 return await self.read(i + len(separator) - self.pos)
             if len(self.buf) - self.pos > Request.max_readline:
                 return await self.read(Request.max_readline + 1)
-            start = max(self.pos, len(self.buf) - len(separator) + 1)
+            # new data may move the buffer: keep an offset, not an index
+            scanned = max(0, len(self.buf) - self.pos - len(separator) + 1)
             if not await self._fill():
                 return await self.read(len(self.buf) - self.pos)
-            start = max(self.pos, start)
 
     async def readline(self):
         """Read one line, with its ``\\n``."""
@@ -577,8 +579,16 @@ class HTTPConnection(asyncio.Protocol):
             self.eof = True
             if self.waiter is not None:
                 self._wake()
-        elif self.streaming and self.task is not None:
-            self.task.cancel()
+        elif self.streaming:
+            self._cancel()
+
+    def _cancel(self):
+        # Cancel the request's task. Not right away: a task that has not
+        # taken its first step yet would be cancelled before it hands the
+        # cancellation to the request's coroutine, which must see it (to
+        # end its stream and close its body).
+        if self.task is not None:
+            self.loop.call_soon(self.task.cancel)
 
 
 class Server:
@@ -675,8 +685,7 @@ class Server:
     def _force(self):
         # the grace period is over: close what is left
         for conn in list(self.conns):
-            if conn.task is not None:
-                conn.task.cancel()
+            conn._cancel()
             conn.transport.abort()
         self.conns.clear()
         self._check_done()
