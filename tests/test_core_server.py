@@ -71,7 +71,83 @@ def make_app():
     async def echo(req):
         return req.body
 
+    @app.get('/gen')
+    async def gen(req):
+        def chunks():
+            yield 'ab'
+            yield b'cde'
+        return chunks()
+
     return app
+
+
+async def read_response(reader):
+    # one response from a persistent connection: (status line, headers,
+    # body), the body read by Content-Length or chunked framing
+    status = (await reader.readline()).strip()
+    headers = {}
+    while True:
+        line = await reader.readline()
+        if line in (b'\r\n', b'\n', b''):
+            break
+        name, value = line.decode().split(':', 1)
+        headers[name.strip().lower()] = value.strip()
+    body = b''
+    if headers.get('transfer-encoding') == 'chunked':
+        while True:
+            size = int((await reader.readline()).strip(), 16)
+            if size == 0:
+                await reader.readline()
+                break
+            body += await reader.readexactly(size)
+            await reader.readexactly(2)
+    elif 'content-length' in headers:
+        body = await reader.readexactly(int(headers['content-length']))
+    return status, headers, body
+
+
+async def send(writer, data):
+    if hasattr(writer, 'awrite'):
+        await writer.awrite(data)
+    else:
+        writer.write(data)
+        await writer.drain()
+
+
+async def close(writer):
+    if hasattr(writer, 'aclose'):
+        await writer.aclose()
+    else:
+        writer.close()
+
+
+class PortableServer:
+    """The portable server (the one MicroPython runs) in a task, on
+    CPython too."""
+    def __init__(self, app):
+        self.app = app
+        self.port = free_port()
+
+    async def __aenter__(self):
+        app = self.app
+        if IS_MICROPYTHON:
+            start = app.start_server(host='127.0.0.1', port=self.port)
+        else:
+            start = app._serve_portable('127.0.0.1', self.port)
+        self.task = asyncio.create_task(start)
+        for _ in range(100):
+            if app.server is not None:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
+        return self
+
+    async def __aexit__(self, *exc):
+        self.app.shutdown()
+        try:
+            await asyncio.wait_for(self.task, 5)
+        except asyncio.CancelledError:
+            pass
 
 
 class TestPortableServer(unittest.TestCase):
@@ -132,3 +208,90 @@ class TestPortableServer(unittest.TestCase):
         server, serving = _run(main())
         self.assertIs(server, app.server)
         self.assertFalse(serving)
+
+
+class TestPortableKeepAlive(unittest.TestCase):
+    def test_several_requests_on_one_connection(self):
+        app = make_app()
+
+        async def main():
+            async with PortableServer(app) as server:
+                reader, writer = await asyncio.open_connection(
+                    '127.0.0.1', server.port)
+                results = []
+                await send(writer, b'GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+                results.append(await read_response(reader))
+                await send(writer, b'POST /echo HTTP/1.1\r\nHost: x\r\n'
+                                   b'Content-Length: 3\r\n\r\nabc')
+                results.append(await read_response(reader))
+                # a streamed body is chunked, and the connection survives
+                await send(writer, b'GET /gen HTTP/1.1\r\nHost: x\r\n\r\n')
+                results.append(await read_response(reader))
+                # pipelined, then a chunked upload, then close
+                await send(writer, b'GET / HTTP/1.1\r\nHost: x\r\n\r\n'
+                                   b'POST /echo HTTP/1.1\r\nHost: x\r\n'
+                                   b'Transfer-Encoding: chunked\r\n\r\n'
+                                   b'2\r\nxy\r\n1\r\nz\r\n0\r\n\r\n'
+                                   b'GET / HTTP/1.1\r\nHost: x\r\n'
+                                   b'Connection: close\r\n\r\n')
+                for _ in range(3):
+                    results.append(await read_response(reader))
+                rest = await reader.read(100)
+                await close(writer)
+                return results, rest
+
+        results, rest = _run(main())
+        statuses = [r[0] for r in results]
+        self.assertEqual(statuses, [b'HTTP/1.1 200 OK'] * 6)
+        self.assertEqual([r[2] for r in results],
+                         [b'hello http', b'abc', b'abcde', b'hello http',
+                          b'xyz', b'hello http'])
+        self.assertEqual(results[2][1]['transfer-encoding'], 'chunked')
+        self.assertEqual(results[5][1]['connection'], 'close')
+        self.assertEqual(rest, b'')  # closed after Connection: close
+
+    def test_http_1_0_closes_and_keep_alive_times_out(self):
+        app = make_app()
+        app.keep_alive_timeout = 0.3
+
+        async def main():
+            async with PortableServer(app) as server:
+                reader, writer = await asyncio.open_connection(
+                    '127.0.0.1', server.port)
+                await send(writer, b'GET / HTTP/1.0\r\n\r\n')
+                first = await read_response(reader)
+                closed_10 = await reader.read(100)
+                await close(writer)
+                reader, writer = await asyncio.open_connection(
+                    '127.0.0.1', server.port)
+                await send(writer, b'GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+                second = await read_response(reader)
+                # idle past keep_alive_timeout: the server closes
+                closed_idle = await asyncio.wait_for(reader.read(100), 3)
+                await close(writer)
+                return first, closed_10, second, closed_idle
+
+        first, closed_10, second, closed_idle = _run(main())
+        self.assertEqual(first[0], b'HTTP/1.0 200 OK')
+        self.assertEqual(closed_10, b'')
+        self.assertEqual(second[0], b'HTTP/1.1 200 OK')
+        self.assertEqual(closed_idle, b'')
+
+    def test_bad_framing_is_refused(self):
+        app = make_app()
+
+        async def main():
+            async with PortableServer(app) as server:
+                reader, writer = await asyncio.open_connection(
+                    '127.0.0.1', server.port)
+                await send(writer, b'POST /echo HTTP/1.1\r\nHost: x\r\n'
+                                   b'Content-Length: 3\r\nTransfer-Encoding:'
+                                   b' chunked\r\n\r\n0\r\n\r\n')
+                res = await read_response(reader)
+                await close(writer)
+                return res
+
+        status, _, body = _run(main())
+        self.assertEqual(status, b'HTTP/1.0 400 N/A')
+        self.assertEqual(body, b'Content-Length with Transfer-Encoding')
+
