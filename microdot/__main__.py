@@ -3,7 +3,7 @@ why, and the event loop that ``Microdot.run()`` uses."""
 import sys
 
 import microdot
-from microdot import _speedups
+from microdot import _jsoncodec, _speedups
 from microdot.microdot import _event_loop_name
 
 
@@ -16,10 +16,9 @@ def main():
     for name, where in sorted(_speedups.describe().items()):
         print('  {:<20} {}'.format(name, where))
     print('event loop: {}'.format(_event_loop_name()))
-    try:
-        import orjson  # noqa: F401
+    if _jsoncodec.BACKEND == 'orjson':
         print('json: orjson')
-    except ImportError:
+    else:
         print('json: json (standard library)')
 
 

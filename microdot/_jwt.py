@@ -8,8 +8,9 @@ from ``hashlib.sha256`` as RFC 2104 describes.
 """
 import binascii
 import hashlib
-import json
 import time
+
+from microdot import _jsoncodec
 
 
 class InvalidTokenError(ValueError):
@@ -61,7 +62,7 @@ def _same(a, b):
 
 def _json_object(segment):
     try:
-        value = json.loads(_b64decode(segment).decode())
+        value = _jsoncodec.loads(_b64decode(segment))
     except InvalidTokenError:
         raise
     except Exception:
@@ -92,7 +93,7 @@ def encode(payload, key, algorithm='HS256'):
     if not key:
         raise ValueError('a secret key is needed to sign tokens')
     head = _b64encode(b'{"alg":"HS256","typ":"JWT"}')
-    body = _b64encode(json.dumps(payload).encode())
+    body = _b64encode(_jsoncodec.dumpb(payload))
     signing_input = (head + '.' + body).encode()
     return head + '.' + body + '.' + _b64encode(hmac_sha256(key,
                                                             signing_input))

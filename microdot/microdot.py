@@ -13,11 +13,7 @@ import re
 import sys
 import time
 
-try:
-    import orjson as json
-except ImportError:
-    import json  # type: ignore[no-redef]
-
+from microdot import _jsoncodec
 from microdot import _speedups
 from microdot._speedups import parse_request_line, parse_header_line, \
     parse_urlencoded, urldecode, NoCaseDict
@@ -714,11 +710,21 @@ class Request:
     @property
     def json(self):
         """The body parsed as JSON, or ``None`` when the request is not
-        ``application/json``."""
+        ``application/json``.
+
+        A body that is not valid UTF-8 or not valid JSON raises an
+        :class:`HTTPException` for a 400 response, which is also a
+        ``ValueError`` on CPython."""
         if self._json is None:
             if self._mime_type() != 'application/json':
                 return None
-            self._json = json.loads(self.body.decode())
+            try:
+                self._json = _jsoncodec.loads(self.body)
+            except UnicodeError:
+                raise _BadRequestBody(400, 'Invalid UTF-8 in JSON body')
+            except (ValueError, RuntimeError):
+                # RuntimeError: RecursionError for nesting too deep to parse
+                raise _BadRequestBody(400, 'Invalid JSON body')
         return self._json
 
     @property
@@ -727,12 +733,18 @@ class Request:
         :class:`MultiDict`, or ``None`` for other requests.
 
         Multipart forms are parsed only for routes decorated with
-        :func:`microdot.multipart.with_form_data`.
+        :func:`microdot.multipart.with_form_data`. Fields that are not valid
+        UTF-8 raise an :class:`HTTPException` for a 400 response, as
+        :attr:`json` does.
         """
         if self._form is None:
             if self._mime_type() != 'application/x-www-form-urlencoded':
                 return None
-            form = self._parse_urlencoded(self.body)
+            try:
+                form = self._parse_urlencoded(self.body)
+            except ValueError:
+                # fields that do not decode as UTF-8: a 400, as for JSON
+                raise _BadRequestBody(400, 'Invalid UTF-8 in form data')
             self._form = form
         return self._form
 
@@ -864,7 +876,7 @@ class Response:
         self.headers = NoCaseDict(headers or {})
         self.reason = reason
         if isinstance(body, (dict, list)):
-            body = json.dumps(body)
+            body = _jsoncodec.dumpb(body)
             self.headers['Content-Type'] = _JSON_CONTENT_TYPE
         if isinstance(body, str):
             body = body.encode()
@@ -1273,6 +1285,17 @@ class HTTPException(Exception):
 
     def __repr__(self):
         return 'HTTPException: ' + str(self.status_code)
+
+
+try:
+    class _BadRequestBody(HTTPException, ValueError):
+        # A body request.json or request.form cannot parse: a 400 for the
+        # client, and still the ValueError that upstream's parsers raised
+        # for code that catches it.
+        pass
+except TypeError:  # pragma: no cover
+    # MicroPython cannot derive from both
+    _BadRequestBody = HTTPException  # type: ignore[assignment,misc]
 
 
 class _Writer:

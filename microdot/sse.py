@@ -10,15 +10,12 @@ import asyncio
 
 from microdot.helpers import wraps
 
-try:
-    import orjson as json
-except ImportError:
-    import json  # type: ignore[no-redef]
+from microdot._jsoncodec import dumpb
 
 
 def _to_bytes(data):
     if isinstance(data, (dict, list)):
-        data = json.dumps(data)
+        data = dumpb(data)
     if isinstance(data, str):
         return data.encode()
     if isinstance(data, (bytes, bytearray, memoryview)):

@@ -3,11 +3,7 @@ network, through the same ``Request.create`` and ``dispatch_request`` that
 the servers use."""
 import asyncio
 from microdot.microdot import Request, Response, AsyncBytesIO
-
-try:
-    import orjson as json
-except ImportError:
-    import json  # type: ignore[no-redef]
+from microdot import _jsoncodec
 
 __all__ = ['TestClient', 'TestResponse']
 
@@ -35,7 +31,7 @@ def _parse_sse(body):
         if data:
             data = b'\n'.join(data)
             try:
-                data_json = json.loads(data)
+                data_json = _jsoncodec.loads(data)
             except ValueError:
                 data_json = None
             events.append({'data': data, 'data_json': data_json,
@@ -101,7 +97,7 @@ class TestResponse:
 
     def _process_json_body(self):
         if self._mime_type() == 'application/json':
-            self.json = json.loads(self.body)
+            self.json = _jsoncodec.loads(self.body)
 
     def _process_sse_body(self):
         if self._mime_type() == 'text/event-stream':
@@ -236,7 +232,7 @@ class TestClient:
         if body is None:
             body = b''
         elif isinstance(body, (dict, list)):
-            body = json.dumps(body)
+            body = _jsoncodec.dumpb(body)
             if 'Content-Type' not in headers:
                 headers['Content-Type'] = 'application/json'
         if isinstance(body, str):

@@ -1,7 +1,9 @@
 import asyncio
+import sys
 import unittest
 
 from microdot import Request, Microdot, MultiDict, NoCaseDict, AsyncBytesIO
+from microdot import HTTPException
 
 
 def _run(coro):
@@ -222,8 +224,12 @@ class TestRequest(unittest.TestCase):
         fd = get_request_fd('POST', '/', headers={
             'Content-Type': 'application/json'}, body='{not json')
         req = create(fd)
-        with self.assertRaises(ValueError):
+        # a 400 for the client; on CPython also the ValueError it was
+        with self.assertRaises(HTTPException) as cm:
             req.json
+        self.assertEqual(cm.exception.status_code, 400)
+        if sys.implementation.name == 'cpython':
+            self.assertIsInstance(cm.exception, ValueError)
 
     def test_form(self):
         fd = get_request_fd('GET', '/foo', headers={
