@@ -1,4 +1,5 @@
-"""Speed gate: compiled twins must beat the pure twins by a set factor.
+"""Speed gate: compiled twins must beat the pure twins by a set factor, and
+the JSON codec must keep orjson's speed.
 
 Usage::
 
@@ -14,6 +15,12 @@ The minimum time is used by default: noise from other processes only ever
 adds time, so the fastest round is the one closest to the true cost and
 varies least between runs on a busy machine. ``--stat median`` is there for
 comparison.
+
+The JSON cases (benchmarks/test_bench_json.py) time three implementations
+of one operation: raw ``orjson``, ``ours`` (microdot._jsoncodec, orjson with
+the checks that keep json's values) and the standard library's ``json``.
+Ours may take at most a set multiple of orjson's time and must be a set
+factor faster than json.
 
 Exit status: 0 when every gated ratio meets its threshold, 1 when one does
 not or when results are missing (compiled twins not built counts as a
@@ -33,6 +40,18 @@ CASES = (
     ('route_404', 3.0),
     ('mask_125', None),
     ('mask_64k', 20.0),
+)
+
+#: JSON cases: (case, most time ours may take as a multiple of raw
+#: orjson's, least factor by which json must be slower than ours); ``None``
+#: means measured and shown but not gated. Output with null is parsed back
+#: (orjson writes NaN as null too), and on a small body the Python call
+#: around orjson is most of the cost: neither is held to orjson's time.
+JSON_CASES = (
+    ('json_dumps', 2.0, 4.0),
+    ('json_loads', 2.0, 1.8),
+    ('json_dumps_nulls', None, 1.5),
+    ('json_loads_small', None, 2.0),
 )
 
 BUILD_HINT = 'build them with `python3 setup.py build_ext --inplace`'
@@ -117,6 +136,78 @@ def evaluate(results, stat='min'):
     return rows, failures, notes
 
 
+def evaluate_json(results, stat='min'):
+    """Compare the JSON codec with raw orjson and with json, case by case.
+
+    Returns ``(rows, failures)``: one row per case as ``(case, orjson_ns,
+    ours_ns, json_ns, over_orjson, json_over_ours, verdict)`` and the
+    messages of the failed checks.
+    """
+    rows = []
+    failures = []
+    for case, most, least in JSON_CASES:
+        times = {}
+        for impl in ('orjson', 'ours', 'json'):
+            entry = results.get((case, impl))
+            times[impl] = entry['stats'][stat] * 1e9 if entry else None
+        missing = [impl for impl, ns in times.items() if not ns]
+        over = under = None
+        if not missing:
+            over = times['ours'] / times['orjson']
+            under = times['json'] / times['ours']
+        verdict = 'PASS'
+        if missing:
+            if most is not None or least is not None:
+                verdict = 'FAIL'
+                failures.append('{}: no {} result'.format(
+                    case, ' and '.join(missing)))
+            else:
+                verdict = 'info'
+        else:
+            # judged on the ratios as printed, as for the twins
+            if most is not None and round(over, 2) > most:
+                verdict = 'FAIL'
+                failures.append('{}: ours takes {:.2f}x the time of orjson, '
+                                'may take <= {:.1f}x'.format(case, over, most))
+            if least is not None and round(under, 2) < least:
+                verdict = 'FAIL'
+                failures.append('{}: json is {:.2f}x slower than ours, needs '
+                                '>= {:.1f}x'.format(case, under, least))
+            if most is None and least is None:
+                verdict = 'info'
+        rows.append((case, times['orjson'], times['ours'], times['json'],
+                     over, under, most, least, verdict))
+    return rows, failures
+
+
+def format_json_table(rows, stat):
+    """Return the JSON results as an aligned text table."""
+    header = ('benchmark', 'orjson ns/op', 'ours ns/op', 'json ns/op',
+              'ours/orjson', 'limit', 'json/ours', 'threshold', 'result')
+    lines = [header]
+    for case, o_ns, u_ns, j_ns, over, under, most, least, verdict in rows:
+        lines.append((case, _cell(o_ns, '{:.0f}'), _cell(u_ns, '{:.0f}'),
+                      _cell(j_ns, '{:.0f}'), _cell(over, '{:.2f}x'),
+                      _cell(most, '<= {:.1f}x'), _cell(under, '{:.2f}x'),
+                      _cell(least, '>= {:.1f}x'), verdict))
+    return _align(lines, 'speed gate: JSON codec vs raw orjson and json, '
+                  '{} time per op'.format(stat))
+
+
+def _align(lines, title):
+    widths = [max(len(line[i]) for line in lines)
+              for i in range(len(lines[0]))]
+    out = [title]
+    for n, line in enumerate(lines):
+        cells = [line[0].ljust(widths[0])]
+        cells += [cell.rjust(width) for cell, width in
+                  zip(line[1:], widths[1:])]
+        out.append('  '.join(cells).rstrip())
+        if n == 0:
+            out.append('  '.join('-' * width for width in widths))
+    return '\n'.join(out)
+
+
 def _cell(value, fmt):
     return '-' if value is None else fmt.format(value)
 
@@ -161,6 +252,10 @@ def main(argv=None):
     print(format_table(rows, args.stat))
     for note in notes:
         print(note)
+    json_rows, json_failures = evaluate_json(results, args.stat)
+    print()
+    print(format_json_table(json_rows, args.stat))
+    failures += json_failures
     if failures:
         print('GATE FAILED:')
         for message in failures:

@@ -15,6 +15,11 @@ THRESHOLDS = {'parse_head': 4.0, 'head_lines': 4.0, 'parse_urlencoded': 8.0,
               'mask_64k': 20.0}
 INFO_ONLY = ('mask_125',)
 PURE_SECONDS = 1e-5
+# JSON case: (most ours/orjson, least json/ours)
+JSON_LIMITS = {'json_dumps': (2.0, 4.0), 'json_loads': (2.0, 1.8),
+               'json_dumps_nulls': (None, 1.5),
+               'json_loads_small': (None, 2.0)}
+ORJSON_SECONDS = 1e-6
 
 
 def _entry(case, impl, seconds, median=None, **extra):
@@ -25,11 +30,25 @@ def _entry(case, impl, seconds, median=None, **extra):
             'stats': {'min': seconds, 'median': median or seconds}}
 
 
+def _json_entries(over=None, under=None, skip=()):
+    """JSON results where ours takes ``over`` times orjson's time and json
+    ``under`` times ours (each limit itself unless given)."""
+    entries = []
+    for case, (most, least) in JSON_LIMITS.items():
+        ours = ORJSON_SECONDS * (over or {}).get(case, most or 3.0)
+        json_seconds = ours * (under or {}).get(case, least)
+        for impl, seconds in (('orjson', ORJSON_SECONDS), ('ours', ours),
+                              ('json', json_seconds)):
+            if (case, impl) not in skip:
+                entries.append(_entry(case, impl, seconds))
+    return entries
+
+
 def _results(ratios=None, compiled=True, httptools=True):
     """Benchmarks where each compiled twin is ``ratio`` times faster (the
-    threshold itself unless given)."""
+    threshold itself unless given), and JSON results at their limits."""
     ratios = ratios or {}
-    entries = []
+    entries = _json_entries()
     for case in list(THRESHOLDS) + list(INFO_ONLY):
         entries.append(_entry(case, 'pure', PURE_SECONDS))
         if compiled:
@@ -122,6 +141,67 @@ class TestGate(unittest.TestCase):
         rc, out = self.gate(data, '--stat', 'median')
         self.assertEqual(rc, 1, out)
         self.assertIn('median time per op', out)
+
+    def test_json_passes_at_each_limit(self):
+        rc, out = self.gate(_results())
+        self.assertEqual(rc, 0, out)
+        self.assertIn('JSON codec vs raw orjson and json', out)
+        for case, (most, least) in JSON_LIMITS.items():
+            line = [x for x in out.splitlines() if x.startswith(case + ' ')]
+            self.assertEqual(len(line), 1, out)
+            self.assertIn('{:.2f}x'.format(least), line[0])
+            self.assertTrue(line[0].endswith('PASS'), line[0])
+
+    def test_json_fails_above_orjson_limit(self):
+        for case, (most, least) in JSON_LIMITS.items():
+            if most is None:
+                continue
+            data = _results()
+            data['benchmarks'] = [
+                e for e in data['benchmarks']
+                if not e['extra_info']['case'].startswith('json')]
+            data['benchmarks'] += _json_entries(over={case: most * 1.01})
+            rc, out = self.gate(data)
+            self.assertEqual(rc, 1, out)
+            self.assertIn('{}: ours takes {:.2f}x the time of orjson, may '
+                          'take <= {:.1f}x'.format(case, most * 1.01, most),
+                          out)
+
+    def test_json_fails_below_json_factor(self):
+        for case, (most, least) in JSON_LIMITS.items():
+            data = _results()
+            data['benchmarks'] = [
+                e for e in data['benchmarks']
+                if not e['extra_info']['case'].startswith('json')]
+            data['benchmarks'] += _json_entries(under={case: least * 0.98})
+            rc, out = self.gate(data)
+            self.assertEqual(rc, 1, out)
+            self.assertIn('{}: json is {:.2f}x slower than ours, needs >= '
+                          '{:.1f}x'.format(case, least * 0.98, least), out)
+            failures = [line for line in out.splitlines()
+                        if line.startswith('  - ')]
+            self.assertEqual(len(failures), 1, out)
+
+    def test_json_ungated_ratio_never_fails(self):
+        data = _results()
+        data['benchmarks'] = [
+            e for e in data['benchmarks']
+            if not e['extra_info']['case'].startswith('json')]
+        # 50 times orjson's time where nothing limits it
+        data['benchmarks'] += _json_entries(over={'json_dumps_nulls': 50.0})
+        rc, out = self.gate(data)
+        self.assertEqual(rc, 0, out)
+        self.assertIn('50.00x', out)
+
+    def test_missing_json_result_fails(self):
+        data = _results()
+        data['benchmarks'] = [
+            e for e in data['benchmarks']
+            if not e['extra_info']['case'].startswith('json')]
+        data['benchmarks'] += _json_entries(skip={('json_loads', 'ours')})
+        rc, out = self.gate(data)
+        self.assertEqual(rc, 1, out)
+        self.assertIn('json_loads: no ours result', out)
 
     def test_unreadable_file(self):
         proc = subprocess.run([sys.executable, GATE, os.path.join(
