@@ -714,10 +714,12 @@ class Request:
 
         A body that is not valid UTF-8 or not valid JSON raises an
         :class:`HTTPException` for a 400 response, which is also a
-        ``ValueError`` on CPython."""
+        ``ValueError`` on CPython; one left in :attr:`stream` (larger than
+        :attr:`max_body_length`) raises one for a 413."""
         if self._json is None:
             if self._mime_type() != 'application/json':
                 return None
+            self._check_body_read()
             try:
                 self._json = _jsoncodec.loads(self.body)
             except UnicodeError:
@@ -734,12 +736,13 @@ class Request:
 
         Multipart forms are parsed only for routes decorated with
         :func:`microdot.multipart.with_form_data`. Fields that are not valid
-        UTF-8 raise an :class:`HTTPException` for a 400 response, as
-        :attr:`json` does.
+        UTF-8, and bodies left in :attr:`stream`, raise an
+        :class:`HTTPException` for a 400 or a 413, as :attr:`json` does.
         """
         if self._form is None:
             if self._mime_type() != 'application/x-www-form-urlencoded':
                 return None
+            self._check_body_read()
             try:
                 form = self._parse_urlencoded(self.body)
             except ValueError:
@@ -747,6 +750,13 @@ class Request:
                 raise _BadRequestBody(400, 'Invalid UTF-8 in form data')
             self._form = form
         return self._form
+
+    def _check_body_read(self):
+        # A body larger than max_body_length is not read before the route
+        # runs: parsing the empty self.body would be a wrong 400 (or an
+        # empty form), so say what happened.
+        if self.content_length and not self._body:
+            raise _BadRequestBody(413, 'Payload too large')
 
     @property
     def files(self):

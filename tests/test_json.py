@@ -233,6 +233,31 @@ class TestJSONRequests(unittest.TestCase):
         self.assertEqual(self.post('/catch', b'[2]').json, {'json': [2]})
 
 
+class TestBodiesNotRead(unittest.TestCase):
+    # bodies over Request.max_body_length are left in request.stream
+    def setUp(self):
+        self.saved = core.Request.max_body_length
+        core.Request.max_body_length = 16
+
+    def tearDown(self):
+        core.Request.max_body_length = self.saved
+
+    def test_json_and_form_too_large_to_read_are_413(self):
+        client = TestClient(_app())
+        for path, content_type, body in (
+                ('/json', 'application/json', b'{"key": "a longer value"}'),
+                ('/form', FORM, b'key=a+longer+value&x=1')):
+            with _Traces() as traces:
+                res = _run(client.post(path, headers={
+                    'Content-Type': content_type}, body=body))
+            self.assertEqual(res.status_code, 413, path)
+            self.assertEqual(res.text, 'Payload too large')
+            self.assertEqual(traces.seen, [])
+            res = _run(client.post(path, headers={
+                'Content-Type': content_type}, body=body[:16]))
+            self.assertNotEqual(res.status_code, 413, path)
+
+
 class TestFormRequests(unittest.TestCase):
     def setUp(self):
         self.client = TestClient(_app())
