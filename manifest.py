@@ -20,7 +20,7 @@ metadata(description="The impossibly small web framework for MicroPython",
 
 options.defaults(extensions=None)  # None: every extension below
 
-CORE = ("__init__.py", "microdot.py", "_speedups/__init__.py",
+CORE = ("__init__.py", "microdot.py", "_jsoncodec.py", "_speedups/__init__.py",
         "_speedups/_pure.py")
 
 # Each extension with the package files it needs beyond the core.

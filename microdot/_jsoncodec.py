@@ -24,8 +24,6 @@ try:
 except ImportError:  # MicroPython, or CPython without orjson
     orjson = None  # type: ignore[assignment]
 
-__all__ = ['dumps', 'dumpb', 'loads', 'BACKEND']
-
 if orjson is not None:
     from microdot._jsonfast import dumps, dumpb, loads  # noqa: F401
 

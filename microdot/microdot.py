@@ -719,14 +719,7 @@ class Request:
         if self._json is None:
             if self._mime_type() != 'application/json':
                 return None
-            self._check_body_read()
-            try:
-                self._json = _jsoncodec.loads(self.body)
-            except UnicodeError:
-                raise _BadRequestBody(400, 'Invalid UTF-8 in JSON body')
-            except (ValueError, RuntimeError):
-                # RuntimeError: RecursionError for nesting too deep to parse
-                raise _BadRequestBody(400, 'Invalid JSON body')
+            self._json = self._parse_body(_jsoncodec.loads, 'JSON body')
         return self._json
 
     @property
@@ -742,21 +735,25 @@ class Request:
         if self._form is None:
             if self._mime_type() != 'application/x-www-form-urlencoded':
                 return None
-            self._check_body_read()
-            try:
-                form = self._parse_urlencoded(self.body)
-            except ValueError:
-                # fields that do not decode as UTF-8: a 400, as for JSON
-                raise _BadRequestBody(400, 'Invalid UTF-8 in form data')
-            self._form = form
+            self._form = self._parse_body(self._parse_urlencoded, 'form data')
         return self._form
 
-    def _check_body_read(self):
-        # A body larger than max_body_length is not read before the route
-        # runs: parsing the empty self.body would be a wrong 400 (or an
-        # empty form), so say what happened.
-        if self.content_length and not self._body:
+    def _parse_body(self, parse, what):
+        # The body parsed for request.json or request.form, or the client's
+        # error: 400 for a body that does not parse, 413 for one larger than
+        # max_body_length, which is left in the stream and not read before
+        # the route runs (parsing the empty self.body would be a wrong 400,
+        # or an empty form).
+        if not self._body and self._stream is not None and \
+                (self.content_length or self._chunked):
             raise _BadRequestBody(413, 'Payload too large')
+        try:
+            return parse(self._body)
+        except UnicodeError:
+            raise _BadRequestBody(400, 'Invalid UTF-8 in ' + what)
+        except (ValueError, RuntimeError):
+            # RuntimeError: RecursionError, nesting too deep to parse
+            raise _BadRequestBody(400, 'Invalid ' + what)
 
     @property
     def files(self):

@@ -504,14 +504,21 @@ class TestOverSocket(unittest.TestCase):
     def test_statuses(self):
         server = LiveServer(_echo_app([])).start()
         self.addCleanup(server.stop)
+        saved = core.Request.max_body_length
+        core.Request.max_body_length = 64
+        self.addCleanup(setattr, core.Request, 'max_body_length', saved)
 
-        def request(method, path, body=None, content_type=None):
+        def request(method, path, body=None, content_type=None,
+                    chunked=False):
             conn = http.client.HTTPConnection('127.0.0.1', server.port,
                                               timeout=10)
             try:
                 headers = {'Content-Type': content_type} if content_type \
                     else {}
-                conn.request(method, path, body=body, headers=headers)
+                if chunked:
+                    body = iter([body[:10], body[10:]])
+                conn.request(method, path, body=body, headers=headers,
+                             encode_chunked=chunked)
                 res = conn.getresponse()
                 return res.status, res.read()
             finally:
@@ -534,6 +541,16 @@ class TestOverSocket(unittest.TestCase):
             status, body = request('GET', '/id/' + '9' * 1900)
             self.assertEqual((status, json.loads(body)),
                              (200, {'id': int('9' * 1900)}))
+            # over max_body_length: left in request.stream, not parsed
+            large = json.dumps({'k': 'x' * 100}).encode()
+            for chunked in (False, True):
+                self.assertEqual(request('POST', '/echo', large,
+                                         'application/json', chunked),
+                                 (413, b'Payload too large'))
+            status, body = request('POST', '/echo', b'[1, {"a": null}]',
+                                   'application/json', chunked=True)
+            self.assertEqual((status, json.loads(body)),
+                             (200, {'value': [1, {'a': None}]}))
         traces.assert_not_called()
 
 
