@@ -8,7 +8,8 @@ import sys
 import unittest
 
 import microdot.microdot as core
-from microdot import Microdot, Response, HTTPException, _jsoncodec
+from microdot import Microdot, Response, HTTPException, AsyncBytesIO, \
+    _jsoncodec
 from microdot.test_client import TestClient
 
 IS_CPYTHON = sys.implementation.name == 'cpython'
@@ -241,6 +242,30 @@ class TestBodiesNotRead(unittest.TestCase):
 
     def tearDown(self):
         core.Request.max_body_length = self.saved
+
+    def chunked(self, content_type, body):
+        # an HTTP/1.1 request with a chunked body, as a transport reads it
+        head = 'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: {}\r\n' \
+            'Transfer-Encoding: chunked\r\n\r\n'.format(content_type)
+        chunks = b''.join(b'%x\r\n%s\r\n' % (len(part), part)
+                          for part in (body[:10], body[10:]) if part)
+        reader = AsyncBytesIO(head.encode() + chunks + b'0\r\n\r\n')
+        return _run(core.Request.create(Microdot(), reader,
+                                        AsyncBytesIO(b''), 'addr'))
+
+    def test_chunked_bodies(self):
+        req = self.chunked('application/json', b'[1, {"a": null}]')
+        self.assertEqual(req.json, [1, {'a': None}])
+        req = self.chunked(FORM, b'a=1&b=%C3%A9')
+        self.assertEqual(req.form['b'], '\u00e9')
+        for content_type, body in (
+                ('application/json', b'["a longer body than 16 bytes"]'),
+                (FORM, b'a=a+longer+body+than+16+bytes')):
+            req = self.chunked(content_type, body)
+            with self.assertRaises(HTTPException) as cm:
+                req.json if content_type == 'application/json' else req.form
+            self.assertEqual(cm.exception.status_code, 413)
+            self.assertEqual(cm.exception.reason, 'Payload too large')
 
     def test_json_and_form_too_large_to_read_are_413(self):
         client = TestClient(_app())
