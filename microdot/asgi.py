@@ -36,6 +36,24 @@ _CLOSED = 'Websocket connection closed'
 # characters that stay as they are when a decoded path is quoted again
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
+# header names seen, in both directions: b'content-type' <-> 'Content-Type'
+_NAMES_IN = {}  # type: dict
+_NAMES_OUT = {}  # type: dict
+
+
+def _name_in(raw):
+    name = raw.decode('latin-1').title()
+    if len(_NAMES_IN) < 1000:
+        _NAMES_IN[raw] = name
+    return name
+
+
+def _name_out(name):
+    raw = name.lower().encode()
+    if len(_NAMES_OUT) < 1000:
+        _NAMES_OUT[name] = raw
+    return raw
+
 
 class _ASGIBodyStream:
     """The body of an ASGI request, as the asynchronous stream interface that
@@ -170,7 +188,8 @@ class Microdot(ExternalServerMixin,  # type: ignore[no-redef]
         query_string = scope.get('query_string')
         if query_string:
             path += '?' + query_string.decode('utf-8')
-        headers = [(name.decode('latin-1').title(), value.decode('utf-8'))
+        names = _NAMES_IN
+        headers = [(names.get(name) or _name_in(name), value.decode())
                    for name, value in scope.get('headers', ())]
         version = scope.get('http_version', '1.1')
         client = scope.get('client') or ('', 0)
@@ -226,8 +245,9 @@ class Microdot(ExternalServerMixin,  # type: ignore[no-redef]
     @staticmethod
     def _header_list(res):
         header_list = []
+        names = _NAMES_OUT
         for name, value in res.headers.items():
-            name = name.lower().encode()
+            name = names.get(name) or _name_out(name)
             if isinstance(value, list):
                 for v in value:
                     header_list.append((name, str(v).encode()))
