@@ -1,9 +1,9 @@
 """WebSocket conformance: Autobahn|Testsuite's fuzzing client against the
 echo examples, on every transport microdot offers.
 
-    .venv/bin/python ci/conformance.py            cases 1-7 and 10, all transports
+    .venv/bin/python ci/conformance.py        cases 1-7 and 10, every transport
     .venv/bin/python ci/conformance.py --transport pure --cases 5.* 7.*
-    .venv/bin/python ci/conformance.py --keep reports/   keep the HTML reports
+    .venv/bin/python ci/conformance.py --keep DIR   keep reports and logs
 
 Transports: ``compiled`` and ``pure`` run examples/websocket_echo.py on the
 embedded server (``app.run()``) with the compiled twins required
@@ -327,6 +327,11 @@ def main():
             if non_strict:
                 log('{}: NON-STRICT {}'.format(transport, ' '.join(
                     non_strict)))
+            if transport in ('compiled', 'pure') and \
+                    'twins: ' + transport not in server_output:
+                raise SystemExit('conformance: the {} server did not run the '
+                                 '{} twins:\n{}'.format(transport, transport,
+                                                         server_output))
             if 'Traceback' in server_output:
                 problems.append('{}: the server logged a traceback:\n{}'
                                 .format(transport, server_output[-3000:]))
