@@ -37,7 +37,7 @@ _current_task = getattr(asyncio, 'current_task', None)
 
 async def _within(aw, seconds):
     # await aw, or raise asyncio.TimeoutError after seconds
-    if _timeout is not None:
+    if _timeout is not None and _current_task() is not None:
         async with _timeout(seconds):
             return await aw
     return await asyncio.wait_for(aw, seconds)
@@ -181,8 +181,15 @@ class WebSocket:
             raise WebSocketError(_CLOSED)
         self._reading = True
         if self.frame_timeout and _current_task is not None:
-            self._task = _current_task()
-            if self._watcher is None:
+            task = _current_task()
+            if task is None:
+                # microdot.server (before Python 3.12) runs a handler
+                # without a task until it first suspends: the timers need
+                # one, so suspend once
+                await asyncio.sleep(0)
+                task = _current_task()
+            self._task = task
+            if self._watcher is None and task is not None:
                 self._watcher = asyncio.create_task(self._watch())
         try:
             return await self._next_message()
@@ -321,7 +328,8 @@ class WebSocket:
             await asyncio.sleep(period)
             if self.closed:
                 return
-            if self._mid and self._progress == seen:
+            if self._mid and self._progress == seen and \
+                    self._task is not None:
                 self._stalled = True
                 self._watcher = None
                 self._task.cancel()

@@ -386,13 +386,18 @@ class TestWebSocketTimeoutsRealSocket(unittest.TestCase):
     def test_idle_timeout_without_pings(self):
         WebSocket.idle_timeout = 0.3
         WebSocket.close_timeout = 0.2
-        with self._open() as sock:
-            frames, elapsed = self._until_eof(sock, reply_to_close=True)
-        self.assertEqual(frames, [(True, WebSocket.CLOSE,
-                                   (1001).to_bytes(2, 'big') +
-                                   b'Idle timeout')])
-        self.assertGreater(elapsed, 0.25)
-        self.assertLess(elapsed, 2)
+        # without frame_timeout, the idle timer runs in a handler that the
+        # server may not have given a task yet
+        for frame_timeout in (30, None):
+            WebSocket.frame_timeout = frame_timeout
+            with self._open() as sock:
+                frames, elapsed = self._until_eof(sock, reply_to_close=True)
+            self.assertEqual(frames, [(True, WebSocket.CLOSE,
+                                       (1001).to_bytes(2, 'big') +
+                                       b'Idle timeout')])
+            self.assertGreater(elapsed, 0.25)
+            self.assertLess(elapsed, 2)
+        self.assertEqual(self.ended, ['Idle timeout'] * 2)
 
 
 if __name__ == '__main__':
