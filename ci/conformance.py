@@ -233,7 +233,10 @@ def run_transport(transport, cases, workdir, timeout, ws):
                 'servers': [{'agent': transport, 'url':
                              'ws://127.0.0.1:{}/echo'.format(srv.port)}],
                 'cases': cases,
-                'exclude-cases': EXCLUDED,
+                # a group asked for by name is not excluded (wstest waits
+                # for ever when no case is left)
+                'exclude-cases': [e for e in EXCLUDED if not any(
+                    c.startswith(e[:-1]) for c in cases)],
                 'exclude-agent-cases': {},
             }, f, indent=2)
         wstest_log = os.path.join(workdir, 'wstest-{}.log'.format(transport))
@@ -289,7 +292,7 @@ def main():
                         help='keep the reports and logs in DIR')
     parser.add_argument('--uvicorn-ws', default='wsproto',
                         help="uvicorn's WebSocket implementation (--ws)")
-    parser.add_argument('--timeout', type=int, default=1200,
+    parser.add_argument('--timeout', type=int, default=300,
                         help='seconds allowed to wstest per transport')
     args = parser.parse_args()
     transports = args.transport or ['compiled', 'pure', 'asgi']
