@@ -6,6 +6,9 @@
 #   make bench   the benchmarks and speed gates, saved under benchmarks/results
 #   make mpy     compile the portable modules to .mpy files in build/mpy
 #   make heap    the MicroPython heap report, ours next to upstream microdot
+#   make conformance   Autobahn|Testsuite against the WebSocket server on
+#                every transport (installs wstest into .venv-wstest; needs
+#                a Python 2.7, see ci/conformance.py)
 #   make clean   remove build products; `make distclean` also removes .venv
 
 PYTHON ?= python3
@@ -13,7 +16,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.stamp
 
-.PHONY: all venv build run test bench mpy heap clean distclean
+.PHONY: all venv build run test bench mpy heap conformance clean distclean
 
 all: test
 
@@ -54,10 +57,13 @@ mpy: venv
 heap: venv
 	$(PY) benchmarks/mpy_heap.py --upstream
 
+conformance: venv build
+	$(PY) ci/conformance.py
+
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .hypothesis .benchmarks .mypy_cache
 	rm -f microdot/_speedups/*.so microdot/_speedups/*.c
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -print | xargs rm -rf
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) .venv-wstest

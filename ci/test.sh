@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 PY=${PY:-.venv/bin/python}
 MICROPYTHON=${MICROPYTHON:-.venv/bin/micropython}
-STEPS=(compiled pure micropython mpy heap dist bench)
+STEPS=(compiled pure micropython mpy heap conformance dist bench)
 
 LOG=$(mktemp)
 OUT=$(mktemp)
@@ -81,6 +81,13 @@ step_mpy() {
 # app, from .py and .mpy) against the limits in benchmarks/mpy_heap_limits.json.
 step_heap() {
     counted "$PY" benchmarks/mpy_heap.py --check
+}
+
+# Autobahn|Testsuite's WebSocket cases 1-7 and 10 against the echo example
+# on the embedded server (compiled and pure twins) and under uvicorn; about
+# a minute, plus the first install of wstest into .venv-wstest.
+step_conformance() {
+    counted "$PY" ci/conformance.py
 }
 
 # The built wheel and sdist, installed in fresh venvs, each running the

@@ -7,9 +7,12 @@ WebSocket (RFC 6455) support for the embedded server. A route decorated with
 with the client.
 
 Besides what microdot 2.x offers, this module reassembles fragmented
-messages, answers PING frames, and ends connections with a close frame that
-carries a status code (1000 normal, 1002 protocol error, 1007 invalid text,
-1009 message too big, 1011 server error).
+messages, answers PING frames, ends connections with a close frame that
+carries a status code (1000 normal, 1001 timeout, 1002 protocol error, 1007
+invalid text, 1009 message too big, 1011 server error), drops a client that
+stops half-way through a frame (:attr:`WebSocket.frame_timeout`) and, when
+configured, pings silent clients and closes idle connections
+(:attr:`WebSocket.ping_interval`, :attr:`WebSocket.idle_timeout`).
 """
 import asyncio
 import binascii
@@ -23,6 +26,21 @@ from microdot._speedups import mask as _unmask
 # appended to the client's key to compute Sec-WebSocket-Accept (RFC 6455)
 _ACCEPT_SUFFIX = b'258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
 _CLOSED = 'Websocket connection closed'
+# with frame_timeout, a payload is read in pieces of this size, each in time
+_PIECE = 65536
+# CPython 3.11+: a timer on the running task, where wait_for() (before
+# 3.12, and on MicroPython) runs the awaitable in a new task
+_timeout = getattr(asyncio, 'timeout', None)
+# the frame watchdog needs it; MicroPython before 1.20 lacks it
+_current_task = getattr(asyncio, 'current_task', None)
+
+
+async def _within(aw, seconds):
+    # await aw, or raise asyncio.TimeoutError after seconds
+    if _timeout is not None and _current_task() is not None:
+        async with _timeout(seconds):
+            return await aw
+    return await asyncio.wait_for(aw, seconds)
 
 
 class WebSocketError(Exception):
@@ -32,11 +50,13 @@ class WebSocketError(Exception):
 
 
 class _Violation(Exception):
-    # a client error that ends the connection with a close status code
-    def __init__(self, code, reason):
+    # a client error that ends the connection with a close status code;
+    # with drain=False the client's close frame is not waited for
+    def __init__(self, code, reason, drain=True):
         super().__init__(reason)
         self.code = code
         self.reason = reason
+        self.drain = drain
 
 
 def _valid_close_code(code):
@@ -59,6 +79,8 @@ class WebSocket:
 
     #: Close status: normal closure.
     CLOSE_NORMAL = 1000
+    #: Close status: the server leaves the connection (idle or stalled).
+    CLOSE_GOING_AWAY = 1001
     #: Close status: the peer broke the protocol.
     CLOSE_PROTOCOL_ERROR = 1002
     #: Close status: a text message was not valid UTF-8.
@@ -81,6 +103,37 @@ class WebSocket:
     #: in seconds, before the connection is dropped.
     close_timeout = 2
 
+    #: Seconds of silence from the client after which :meth:`receive`,
+    #: while it waits, sends a PING frame (again after each such period).
+    #: A live client answers with a PONG, which ends its silence; combined
+    #: with :attr:`idle_timeout` this keeps live connections and drops dead
+    #: ones. ``None`` (the default, as in microdot 2.x) sends no PING.
+    ping_interval = None
+
+    #: Seconds of silence from the client (no frame at all, PONGs
+    #: included) after which :meth:`receive` closes the connection with
+    #: status 1001 and raises :class:`WebSocketError`. ``None`` (the
+    #: default, as in microdot 2.x) waits for ever. Silence is measured
+    #: while :meth:`receive` waits. Example, to drop clients that are gone
+    #: for a minute while keeping quiet ones that still answer::
+    #:
+    #:    WebSocket.ping_interval = 20
+    #:    WebSocket.idle_timeout = 60
+    #:
+    #: Under ASGI the web server handles PING frames and keepalive (for
+    #: uvicorn, ``--ws-ping-interval`` and ``--ws-ping-timeout``), and these
+    #: two attributes are not used.
+    idle_timeout = None
+
+    #: Seconds within which the rest of a frame must arrive once its first
+    #: byte has: the rest of the header, then every 64 KB of the payload.
+    #: A client that stalls half-way through a frame (detected after one
+    #: to two such periods) is sent a close frame (1001) and dropped.
+    #: ``None`` waits for ever. No client has a reason to pause inside a
+    #: frame, so this is on by default; it only applies while
+    #: :meth:`receive` waits.
+    frame_timeout = 30
+
     def __init__(self, request):
         #: The request of the connection.
         self.request = request
@@ -91,6 +144,14 @@ class WebSocket:
         self._frag_size = 0
         self._reading = False
         self._unread = 0  # payload bytes left unread by a refused frame
+        self._peer_closed = False  # the client's close frame has arrived
+        # the frame watchdog (see _watch): reads done inside frames, whether
+        # one is half-read, the task in receive() and the watchdog's task
+        self._progress = 0
+        self._mid = False
+        self._stalled = False
+        self._task = None
+        self._watcher = None
 
     async def handshake(self):
         """Validate the upgrade request and send the ``101`` response.
@@ -108,24 +169,49 @@ class WebSocket:
         """Wait for the next message from the client and return it, as a
         ``str`` for text messages and ``bytes`` for binary ones.
 
-        PING frames are answered while waiting. Raises
+        PING frames are answered while waiting, and a silent client is
+        pinged when :attr:`ping_interval` is set. Raises
         :class:`WebSocketError` when the connection is closed, by either
-        side, or when the client breaks the protocol or sends a message
-        that is too large (the connection is then closed with the matching
-        status code).
+        side, when the client breaks the protocol or sends a message that
+        is too large, or when it stays silent past :attr:`idle_timeout` or
+        stalls inside a frame past :attr:`frame_timeout` (the connection is
+        then closed with the matching status code).
         """
         if self.closed:
             raise WebSocketError(_CLOSED)
         self._reading = True
+        if self.frame_timeout and _current_task is not None:
+            task = _current_task()
+            if task is None:
+                # microdot.server (before Python 3.12) runs a handler
+                # without a task until it first suspends: the timers need
+                # one, so suspend once
+                await asyncio.sleep(0)
+                task = _current_task()
+            self._task = task
+            if self._watcher is None and task is not None:
+                self._watcher = asyncio.create_task(self._watch())
         try:
             return await self._next_message()
         except _Violation as exc:
             self._reading = False
-            await self._abort(exc.code, exc.reason)
+            await self._abort(exc.code, exc.reason, exc.drain)
             raise WebSocketError(exc.reason)
         except (EOFError, OSError):
-            self.closed = True
+            self._set_closed()
             raise WebSocketError(_CLOSED)
+        except asyncio.CancelledError:
+            if not self._stalled:
+                raise
+            # cancelled by the watchdog, not by the application
+            uncancel = getattr(self._task, 'uncancel', None)
+            if uncancel is not None:
+                uncancel()
+            self._reading = False
+            # the stream is mid-frame: the client's close frame cannot be
+            # found any more, so it is not waited for
+            await self._abort(1001, 'Frame timeout', drain=False)
+            raise WebSocketError('Frame timeout')
         finally:
             self._reading = False
 
@@ -165,7 +251,7 @@ class WebSocket:
             raise ValueError('the close reason cannot exceed 123 bytes')
         if self.closed:
             return
-        self.closed = True
+        self._set_closed()
         try:
             await self._send_close(code, reason)
         except OSError:
@@ -224,23 +310,94 @@ class WebSocket:
             head = bytes((first, 127)) + size.to_bytes(8, 'big')
         return head + bytes(payload)
 
+    def _set_closed(self):
+        self.closed = True
+        if self._watcher is not None:
+            self._watcher.cancel()
+            self._watcher = None
+
+    async def _watch(self):
+        # The frame watchdog: cancels the task in receive() when a frame
+        # has begun and no read inside it completed for a whole period.
+        # One sleeping task per connection, so that reads cost no timer.
+        seen = -1
+        while True:
+            period = self.frame_timeout
+            if not period or self.closed:
+                return
+            await asyncio.sleep(period)
+            if self.closed:
+                return
+            if self._mid and self._progress == seen and \
+                    self._task is not None:
+                self._stalled = True
+                self._watcher = None
+                self._task.cancel()
+                return
+            seen = self._progress
+
+    async def _read(self, n):
+        # a read inside a frame that has begun (see _watch)
+        data = await self.request.sock[0].readexactly(n)
+        if len(data) < n:  # a stream whose readexactly() reads short
+            raise EOFError(_CLOSED)
+        self._progress += 1
+        return data
+
+    async def _first_bytes(self):
+        # The wait between frames, the only one that may last: it sends
+        # PINGs and ends on idle_timeout when they are configured. read(2)
+        # returns the first byte or both (a second read for the other
+        # would cost more), and when cancelled it has consumed nothing.
+        reader = self.request.sock[0]
+        interval = self.ping_interval
+        idle = self.idle_timeout
+        if (interval or 0) < 0 or (idle or 0) < 0:
+            raise ValueError('WebSocket.ping_interval and idle_timeout '
+                             'must be positive numbers of seconds or None')
+        silent = 0
+        while True:
+            wait = interval or idle
+            if idle:
+                wait = min(wait, idle - silent)
+            try:
+                return await _within(reader.read(2), wait)
+            except asyncio.TimeoutError:
+                pass
+            silent += wait
+            if idle and silent >= idle:
+                raise _Violation(1001, 'Idle timeout')
+            await self.request.sock[1].awrite(
+                self._encode_websocket_frame(self.PING, b''))
+
     async def _read_header(self, strict=True):
         # returns (fin, opcode, length, masking key); the whole header is
         # read before it is judged, so that after a violation the payload
         # can be skipped and the client's close frame found
         reader = self.request.sock[0]
-        header = await reader.readexactly(2)
-        if len(header) < 2:  # a stream whose readexactly() reads short
+        if strict and (self.ping_interval or self.idle_timeout):
+            header = await self._first_bytes()
+        else:
+            header = await reader.read(2)
+        if not header:
             raise EOFError(_CLOSED)
+        self._mid = True
+        if len(header) < 2:
+            header += await self._read(1)
         fin, opcode, masked, length = self._parse_frame_header(header)
         extra = (-length if length < 0 else 0) + (4 if masked else 0)
-        more = await reader.readexactly(extra) if extra else b''
-        if len(more) < extra:
-            raise EOFError(_CLOSED)
+        more = b''
+        if extra:  # _read() inlined: this runs for every frame
+            more = await reader.readexactly(extra)
+            if len(more) < extra:
+                raise EOFError(_CLOSED)
+            self._progress += 1
         size = int.from_bytes(more[:-length], 'big') if length < 0 \
             else length
         if strict:
             self._unread = size
+            if opcode == self.CLOSE:
+                self._peer_closed = True
             if header[0] & 0x70:
                 raise _Violation(1002, 'Reserved frame bits set')
             if 2 < opcode < 8 or opcode > 10:
@@ -256,10 +413,19 @@ class WebSocket:
 
     async def _read_payload(self, length, key):
         if not length:
+            self._mid = False
             return b''
-        data = await self.request.sock[0].readexactly(length)
-        if len(data) < length:
-            raise EOFError(_CLOSED)
+        if length > _PIECE and self.frame_timeout:
+            # in pieces, so that a slow but steady client is not cut off
+            parts = []
+            left = length
+            while left:
+                parts.append(await self._read(min(left, _PIECE)))
+                left -= len(parts[-1])
+            data = b''.join(parts)
+        else:
+            data = await self._read(length)
+        self._mid = False
         return _unmask(key, data) if key else data
 
     def _limit(self):
@@ -300,6 +466,8 @@ class WebSocket:
                 if reply:
                     await self.send(payload, reply)
                 continue
+            # the refused frame's payload is skipped before the close
+            self._unread = length
             if opcode == self.CONT:
                 if self._frag_opcode is None:
                     raise _Violation(1002, 'Unexpected continuation frame')
@@ -307,8 +475,8 @@ class WebSocket:
                 raise _Violation(1002, 'Expected a continuation frame')
             limit = self._limit()
             if limit and self._frag_size + length > limit:
-                self._unread = length
                 raise _Violation(1009, 'Message too large')
+            self._unread = 0
             payload = await self._read_payload(length, key)
             if fin and opcode != self.CONT:
                 return self._decode(opcode, payload)
@@ -337,7 +505,7 @@ class WebSocket:
                 payload[2:].decode()
             except ValueError:
                 raise _Violation(1007, 'Invalid UTF-8 in close reason')
-        self.closed = True
+        self._set_closed()
         try:
             await self._send_close(code)
         except OSError:
@@ -350,21 +518,25 @@ class WebSocket:
         await self.request.sock[1].awrite(self._encode_websocket_frame(
             self.CLOSE, code.to_bytes(2, 'big') + reason))
 
-    async def _abort(self, code, reason):
+    async def _abort(self, code, reason, drain=True):
         # end the connection after a client error
         if self.closed:
             return
-        self.closed = True
+        self._set_closed()
         try:
             await self._send_close(code, reason)
         except OSError:
             return
-        await self._drain()
+        if drain:
+            await self._drain()
 
     async def _drain(self):
         # Read and discard what the client still sends until its close
         # frame arrives: closing a socket with unread data makes the kernel
-        # send a reset, which can destroy the close frame just sent.
+        # send a reset, which can destroy the close frame just sent. When
+        # the client's close frame came already (and was refused), only its
+        # unread payload is left: the client now waits for the server to
+        # end the connection, and waiting for another close would stall it.
         reader = self.request.sock[0]
 
         async def skip(length):
@@ -377,7 +549,7 @@ class WebSocket:
         async def until_close():
             length, self._unread = self._unread, 0
             await skip(length)
-            while True:
+            while not self._peer_closed:
                 _, opcode, length, _ = await self._read_header(False)
                 await skip(length)
                 if opcode == self.CLOSE:

@@ -2,6 +2,7 @@
 feeding hand-built frames to the request machinery. Runs on CPython and
 MicroPython."""
 import asyncio
+import time
 import unittest
 
 from microdot import Microdot, Request
@@ -87,6 +88,25 @@ class _Reader:
         return await self.read(n)
 
 
+class _StallReader(_Reader):
+    # a client that sends its bytes, then nothing more, without closing
+    async def read(self, n=-1):
+        if self.pos >= len(self.data):
+            await asyncio.sleep(3600)
+        return await super().read(n)
+
+    async def readexactly(self, n):
+        if self.pos + n > len(self.data):
+            await asyncio.sleep(3600)
+        return await super().read(n)
+
+
+def _now():
+    # seconds, on CPython and MicroPython
+    ticks_ms = getattr(time, 'ticks_ms', None)
+    return ticks_ms() / 1000 if ticks_ms else time.monotonic()
+
+
 class _Writer:
     def __init__(self):
         self.data = b''
@@ -108,11 +128,11 @@ def _upgrade_head(path='/ws', extra=''):
 _LAST = {}
 
 
-async def _session(app, frames, path='/ws'):
+async def _session(app, frames, path='/ws', reader_class=_Reader):
     """Send an upgrade request followed by frames; return (head, frames)
     written by the server."""
     writer = _Writer()
-    reader = _Reader(_upgrade_head(path) + b''.join(frames))
+    reader = reader_class(_upgrade_head(path) + b''.join(frames))
     req = await Request.create(app, reader, writer, ('127.0.0.1', 1234))
     res = await app.dispatch_request(req)
     head, _, rest = writer.data.partition(b'\r\n\r\n')
@@ -354,12 +374,28 @@ class TestWebSocketFrames(unittest.TestCase):
         trailer = _frame(WebSocket.TEXT, 'never read')
         for bad in (_frame(WebSocket.BINARY, b'a' * 70000),
                     _frame(WebSocket.TEXT, 'unmasked', masked=False),
-                    _frame(WebSocket.PING, b'p' * 200)):
+                    _frame(WebSocket.PING, b'p' * 200),
+                    _frame(WebSocket.CONT, 'orphan payload'),
+                    _frame(WebSocket.TEXT, 'one', fin=False) +
+                    _frame(WebSocket.BINARY, 'not a continuation')):
             frames = [bad, _frame(WebSocket.TEXT, 'ignored'),
                       _frame(WebSocket.CLOSE, b''), trailer]
             _, out, _ = _run(_session(_echo_app(), frames))
             self.assertEqual(len(out), 1)
             self.assertIn(_close_code(out[0]), (1002, 1009))
+            reader = _LAST['reader']
+            self.assertEqual(len(reader.data) - reader.pos, len(trailer))
+
+    def test_refused_close_frame_ends_without_waiting(self):
+        # the client's (invalid) close frame has arrived: the server answers
+        # and ends the connection, instead of waiting for another close
+        trailer = _frame(WebSocket.TEXT, 'never read')
+        for bad, code in (
+                (_frame(WebSocket.CLOSE, (0).to_bytes(2, 'big')), 1002),
+                (_frame(WebSocket.CLOSE, b'\x03'), 1002),
+                (_frame(WebSocket.CLOSE, b'\x03\xe8' + b'r' * 124), 1002),
+                (_frame(WebSocket.CLOSE, b'\x03\xe8\xff'), 1007)):
+            out, _ = self._assert_closed_with([bad, trailer], code)
             reader = _LAST['reader']
             self.assertEqual(len(reader.data) - reader.pos, len(trailer))
 
@@ -433,6 +469,110 @@ class TestWebSocketFrames(unittest.TestCase):
         self.assertIn('dict', results[0])
         self.assertEqual(results[1:6], ['ValueError'] * 5)
         self.assertEqual(results[6:], ['Websocket connection closed'] * 2)
+
+
+class TestWebSocketTimeouts(unittest.TestCase):
+    def setUp(self):
+        self.saved = (WebSocket.frame_timeout, WebSocket.ping_interval,
+                      WebSocket.idle_timeout, WebSocket.close_timeout)
+        WebSocket.close_timeout = 0.05
+
+    def tearDown(self):
+        (WebSocket.frame_timeout, WebSocket.ping_interval,
+         WebSocket.idle_timeout, WebSocket.close_timeout) = self.saved
+
+    def _stalled(self, frames, app=None):
+        log = []
+        start = _now()
+        _, out, _ = _run(_session(app or _echo_app(log), frames,
+                                  reader_class=_StallReader))
+        return out, log, _now() - start
+
+    def test_defaults(self):
+        # upstream behaviour between frames; a stall inside one is bounded
+        self.assertIsNone(WebSocket.ping_interval)
+        self.assertIsNone(WebSocket.idle_timeout)
+        self.assertEqual(WebSocket.frame_timeout, 30)
+        self.assertEqual(WebSocket.CLOSE_GOING_AWAY, 1001)
+
+    def test_stall_inside_a_frame_closes_1001(self):
+        WebSocket.frame_timeout = 0.05
+        whole = _frame(WebSocket.TEXT, 'a' * 200)  # 16-bit length form
+        echo = _frame(WebSocket.TEXT, 'first')
+        for cut in (1, 2, 3, 5, 8, 20):
+            out, log, elapsed = self._stalled([echo, whole[:cut]])
+            self.assertEqual(out[0], (True, WebSocket.TEXT, b'first'))
+            self.assertEqual(len(out), 2, (cut, out))
+            self.assertEqual(_close_code(out[1]), 1001)
+            self.assertEqual(out[1][2][2:], b'Frame timeout')
+            self.assertEqual(log, ['Frame timeout'])
+            self.assertLess(elapsed, 2)
+
+    def test_no_frame_timeout_waits_inside_a_frame(self):
+        WebSocket.frame_timeout = None
+
+        async def session():
+            try:
+                await asyncio.wait_for(_session(
+                    _echo_app(), [_frame(WebSocket.TEXT, 'abc')[:3]],
+                    reader_class=_StallReader), 0.3)
+            except asyncio.TimeoutError:
+                return 'still waiting'
+
+        self.assertEqual(_run(session()), 'still waiting')
+
+    def test_idle_connection_is_pinged_then_closed(self):
+        WebSocket.ping_interval = 0.05
+        WebSocket.idle_timeout = 0.3
+        out, log, elapsed = self._stalled([_frame(WebSocket.TEXT, 'hi')])
+        self.assertEqual(out[0], (True, WebSocket.TEXT, b'hi'))
+        pings = [f for f in out if f[1] == WebSocket.PING]
+        self.assertGreaterEqual(len(pings), 3)
+        self.assertLessEqual(len(pings), 6)
+        self.assertEqual(pings[0], (True, WebSocket.PING, b''))
+        self.assertEqual(_close_code(out[-1]), 1001)
+        self.assertEqual(out[-1][2][2:], b'Idle timeout')
+        self.assertEqual(len(out), len(pings) + 2)
+        self.assertEqual(log, ['Idle timeout'])
+        self.assertLess(elapsed, 2)
+
+    def test_idle_timeout_without_pings(self):
+        WebSocket.idle_timeout = 0.1
+        out, log, elapsed = self._stalled([])
+        self.assertEqual(len(out), 1)
+        self.assertEqual(_close_code(out[0]), 1001)
+        self.assertEqual(log, ['Idle timeout'])
+        self.assertLess(elapsed, 2)
+
+    def test_pings_alone_never_close(self):
+        WebSocket.ping_interval = 0.05
+
+        async def session():
+            try:
+                await asyncio.wait_for(_session(
+                    _echo_app(), [], reader_class=_StallReader), 0.3)
+            except asyncio.TimeoutError:
+                return 'still open'
+
+        self.assertEqual(_run(session()), 'still open')
+
+    def test_negative_setting_is_a_programming_error(self):
+        WebSocket.idle_timeout = -1
+        app = Microdot()
+        errors = []
+
+        @app.route('/ws')
+        @with_websocket
+        async def handler(request, ws):
+            try:
+                await ws.receive()
+            except ValueError as exc:
+                errors.append(str(exc))
+                raise
+
+        _, out, _ = _run(_session(app, [], reader_class=_StallReader))
+        self.assertIn('idle_timeout', errors[0])
+        self.assertEqual(_close_code(out[0]), 1011)
 
 
 class TestWrapper(unittest.TestCase):

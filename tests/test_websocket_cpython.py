@@ -17,6 +17,7 @@ from websockets.sync.client import connect
 from microdot import Microdot
 from microdot.websocket import WebSocket, WebSocketError, with_websocket
 from live_server import LiveServer
+from test_websocket import _frame, _parse_frames
 
 TIMEOUT = 10
 
@@ -215,6 +216,188 @@ class TestWebSocketRealClient(unittest.TestCase):
         finally:
             conn.close()
         self.assertFalse(self.ended.is_set())
+
+
+class TestWebSocketTimeoutsRealSocket(unittest.TestCase):
+    """Closing handshakes, stalls and idle connections over a real socket:
+    the server must end each connection promptly, and keep serving."""
+    SETTINGS = ('frame_timeout', 'ping_interval', 'idle_timeout',
+                'close_timeout', 'max_message_length')
+
+    def setUp(self):
+        self.saved = {name: getattr(WebSocket, name)
+                      for name in self.SETTINGS}
+        self.ended = []
+        app = Microdot()
+
+        @app.route('/echo')
+        @with_websocket
+        async def echo(request, ws):
+            try:
+                while True:
+                    await ws.send(await ws.receive())
+            except WebSocketError as exc:
+                self.ended.append(str(exc))
+                raise
+
+        @app.route('/')
+        async def index(request):
+            return 'still here'
+
+        self.server = LiveServer(app).start()
+
+    def tearDown(self):
+        for name, value in self.saved.items():
+            setattr(WebSocket, name, value)
+        self.server.stop()
+
+    def _open(self):
+        sock = socket.create_connection(('127.0.0.1', self.server.port),
+                                        timeout=TIMEOUT)
+        key = base64.b64encode(os.urandom(16)).decode()
+        sock.sendall(('GET /echo HTTP/1.1\r\nHost: x\r\n'
+                      'Upgrade: websocket\r\nConnection: Upgrade\r\n'
+                      'Sec-WebSocket-Key: {}\r\n'
+                      'Sec-WebSocket-Version: 13\r\n\r\n').format(
+                          key).encode())
+        data = b''
+        while b'\r\n\r\n' not in data:
+            chunk = sock.recv(4096)
+            self.assertTrue(chunk)
+            data += chunk
+        head, _, rest = data.partition(b'\r\n\r\n')
+        self.assertTrue(head.startswith(b'HTTP/1.1 101 '))
+        self.assertEqual(rest, b'')
+        return sock
+
+    def _until_eof(self, sock, reply_to_close=False):
+        # the frames the server sends until it closes the connection, and
+        # the seconds that took
+        start = time.monotonic()
+        data = b''
+        replied = False
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return _parse_frames(data), time.monotonic() - start
+            data += chunk
+            if reply_to_close and not replied and data[:1] == b'\x88':
+                sock.sendall(_frame(WebSocket.CLOSE, data[2:4]))
+                replied = True
+
+    def _assert_still_serving(self):
+        conn = http.client.HTTPConnection('127.0.0.1', self.server.port,
+                                          timeout=TIMEOUT)
+        try:
+            conn.request('GET', '/')
+            res = conn.getresponse()
+            self.assertEqual((res.status, res.read()), (200, b'still here'))
+        finally:
+            conn.close()
+
+    def test_refused_close_frame_ends_the_connection_at_once(self):
+        # the client's close frame carries an invalid code: the server
+        # answers 1002 and closes the TCP connection without waiting
+        # close_timeout (2 s) for a second close frame
+        with self._open() as sock:
+            sock.sendall(_frame(WebSocket.CLOSE, (0).to_bytes(2, 'big')))
+            frames, elapsed = self._until_eof(sock)
+        self.assertEqual(len(frames), 1)
+        self.assertEqual(frames[0][1], WebSocket.CLOSE)
+        self.assertEqual(frames[0][2][:2], (1002).to_bytes(2, 'big'))
+        self.assertLess(elapsed, 1)
+
+    def test_refused_frame_payload_is_skipped_before_the_close(self):
+        # a continuation frame with nothing to continue: its payload is
+        # skipped, the client's close answer found, the connection ended
+        with self._open() as sock:
+            sock.sendall(_frame(WebSocket.CONT, 'orphan payload ' * 5))
+            frames, elapsed = self._until_eof(sock, reply_to_close=True)
+        self.assertEqual([(f[1], f[2][:2]) for f in frames],
+                         [(WebSocket.CLOSE, (1002).to_bytes(2, 'big'))])
+        self.assertLess(elapsed, 1)
+
+    def test_stall_inside_a_frame_is_dropped(self):
+        WebSocket.frame_timeout = 0.2
+        for cut in (1, 2, 6):
+            with self._open() as sock:
+                sock.sendall(_frame(WebSocket.TEXT, 'ok'))
+                sock.sendall(_frame(WebSocket.TEXT, 'x' * 300)[:cut])
+                frames, elapsed = self._until_eof(sock)
+            self.assertEqual(frames[0], (True, WebSocket.TEXT, b'ok'))
+            self.assertEqual(frames[1][1], WebSocket.CLOSE)
+            self.assertEqual(frames[1][2], (1001).to_bytes(2, 'big') +
+                             b'Frame timeout')
+            self.assertEqual(len(frames), 2)
+            self.assertLess(elapsed, 2)
+        self.assertEqual(self.ended, ['Frame timeout'] * 3)
+        self._assert_still_serving()
+
+    def test_slow_but_steady_large_frame_is_not_a_stall(self):
+        # each 64 KB piece arrives within frame_timeout, the whole frame
+        # takes longer than twice that
+        WebSocket.frame_timeout = 0.3
+        WebSocket.max_message_length = 1024 * 1024
+        data = os.urandom(6 * 65536)
+        frame = _frame(WebSocket.BINARY, data)
+        with self._open() as sock:
+            start = time.monotonic()
+            for i in range(0, len(frame), 65536):
+                sock.sendall(frame[i:i + 65536])
+                time.sleep(0.12)
+            self.assertGreater(time.monotonic() - start, 0.7)
+            sock.sendall(_frame(WebSocket.CLOSE, (1000).to_bytes(2, 'big')))
+            frames, _ = self._until_eof(sock)
+        self.assertEqual(frames[0], (True, WebSocket.BINARY, data))
+        self.assertEqual(frames[1][1], WebSocket.CLOSE)
+
+    def test_pings_keep_a_quiet_live_client(self):
+        WebSocket.ping_interval = 0.1
+        WebSocket.idle_timeout = 0.4
+        url = 'ws://127.0.0.1:{}/echo'.format(self.server.port)
+        # the client answers PINGs by itself, in its background thread
+        with connect(url, open_timeout=TIMEOUT, close_timeout=TIMEOUT,
+                     ping_interval=None) as ws:
+            ws.send('hello')
+            self.assertEqual(ws.recv(TIMEOUT), 'hello')
+            time.sleep(1.2)
+            ws.send('still here')
+            self.assertEqual(ws.recv(TIMEOUT), 'still here')
+        self.assertEqual(ws.close_code, 1000)
+
+    def test_idle_client_that_does_not_answer_is_dropped(self):
+        WebSocket.ping_interval = 0.1
+        WebSocket.idle_timeout = 0.4
+        WebSocket.close_timeout = 0.2
+        with self._open() as sock:
+            sock.sendall(_frame(WebSocket.TEXT, 'hi'))
+            frames, elapsed = self._until_eof(sock)
+        self.assertEqual(frames[0], (True, WebSocket.TEXT, b'hi'))
+        pings = frames[1:-1]
+        self.assertGreaterEqual(len(pings), 2)
+        self.assertTrue(all(f == (True, WebSocket.PING, b'')
+                            for f in pings), pings)
+        self.assertEqual(frames[-1][2], (1001).to_bytes(2, 'big') +
+                         b'Idle timeout')
+        self.assertLess(elapsed, 3)
+        self.assertEqual(self.ended, ['Idle timeout'])
+        self._assert_still_serving()
+
+    def test_idle_timeout_without_pings(self):
+        WebSocket.idle_timeout = 0.3
+        WebSocket.close_timeout = 0.2
+        # without frame_timeout, the idle timer runs in a handler that the
+        # server may not have given a task yet
+        for frame_timeout in (30, None):
+            WebSocket.frame_timeout = frame_timeout
+            with self._open() as sock:
+                frames, elapsed = self._until_eof(sock, reply_to_close=True)
+            self.assertEqual(frames, [(True, WebSocket.CLOSE,
+                                       (1001).to_bytes(2, 'big') +
+                                       b'Idle timeout')])
+            self.assertGreater(elapsed, 0.25)
+            self.assertLess(elapsed, 2)
+        self.assertEqual(self.ended, ['Idle timeout'] * 2)
 
 
 if __name__ == '__main__':
