@@ -14,6 +14,8 @@ from microdot._speedups import _pure
 CPYTHON = sys.implementation.name == 'cpython'
 # big inputs must work; MicroPython's small heap gets smaller ones
 BIG = 100 * 1024 if CPYTHON else 8 * 1024
+# path items in the deepest specs (one recursion per item used to overflow)
+DEEP = 100000 if CPYTHON else 1000
 
 STR, INT, PATH = _pure.SEG_STRING, _pure.SEG_INT, _pure.SEG_PATH
 STATIC, SEGMENTS, CALLABLE = (_pure.ROUTE_STATIC, _pure.ROUTE_SEGMENTS,
@@ -357,6 +359,64 @@ SEGMENT_CASES = [
      {'p': '/'.join(['a'] * 3000)}),
 ]
 
+_A, _B, _C = (PATH, 'a', None), (PATH, 'b', None), (PATH, 'c', None)
+_MULTI = ('multi', _A, _B, _C, 'end')
+
+#: Path items: greedy from the left, as the regular expression '.+' is, and
+#: with a bounded cost (the last cases backtracked for minutes, or recursed
+#: once per path item until the stack overflowed).
+GREEDY_CASES = [
+    ((_A, 'x', _B), '/x/x/x/x', {'a': 'x/x', 'b': 'x'}),
+    ((_A, (STR, 's', None), _B), '/a/b/c/d', {'a': 'a/b', 's': 'c', 'b': 'd'}),
+    ((_A, _B), '//x', None),
+    ((_A, 'x'), '//x', None),
+    ((_A, 'x'), '///x', {'a': '/'}),
+    ((_A, (INT, 'n', _int)), '/1/2/3', {'a': '1/2', 'n': 3}),
+    ((_A, (INT, 'n', _int), _B), '/1/x/2/y/3/z',
+     {'a': '1/x/2/y', 'n': 3, 'b': 'z'}),
+    ((_A, 'b', _C), '/b/b/b', {'a': 'b', 'c': 'b'}),
+    ((_A, _B, _C), '/a/b', None),
+    ((_A, _B, _C), '/a/b/c/d/e', {'a': 'a/b/c', 'b': 'd', 'c': 'e'}),
+    ((_A, _B, _C), '/a//b', None),
+    ((_A, _B, _C), '///', None),
+    (('x', _A, 'x', _B, 'x'), '/x/x/x/x/x/x', {'a': 'x/x', 'b': 'x'}),
+    ((_A, '', _B), '/a//b', {'a': 'a', 'b': 'b'}),
+    ((_A, '', _B), '/a///b', {'a': 'a/', 'b': 'b'}),
+    ((_A, (STR, 's', None), _B), '/a//b/c', {'a': 'a/', 's': 'b', 'b': 'c'}),
+    ((_A, (INT, 'n', None), _B), '/1/-/2/x/y', {'a': '1/-', 'n': '2',
+                                               'b': 'x/y'}),
+    (_MULTI, '/multi' + '/a' * 900 + '/end',
+     {'a': '/'.join(['a'] * 898), 'b': 'a', 'c': 'a'}),
+    (_MULTI, '/multi' + '/a' * 900, None),
+    (_MULTI, '/multi' + '/a' * 900 + '/end/x', None),
+    (((PATH, 'p', None), 'end'), '/a' * 1000, None),
+    (((PATH, 'p', None), 'end'), '/a' * 8000, None),
+    (((PATH, 'p', None), 'end'), '/a' * 8000 + '/end',
+     {'p': '/'.join(['a'] * 8000)}),
+    ((_A,) + ('x',) * 50 + ('y', _B), '/x' * 1000, None),
+    ((_A,) + ('x',) * 50 + ('y', _B), '/x' * 1000 + '/y/z',
+     {'a': '/'.join(['x'] * 950), 'b': 'z'}),
+]
+
+
+def deep_spec(n, literal=None):
+    """A spec of n path items named p0, p1, ..., with the literal between
+    them when given."""
+    spec = []
+    for k in range(n):
+        if literal is not None and k:
+            spec.append(literal)
+        spec.append((PATH, 'p%d' % k, None))
+    return tuple(spec)
+
+
+def deep_args(n, first):
+    """The arguments of deep_spec(n) when p0 is first and every other item
+    one 'a'."""
+    args = {'p%d' % k: 'a' for k in range(1, n)}
+    args['p0'] = first
+    return args
+
 
 class TwinChecks:
     """Helpers shared by the mixins; ``impl`` is the module under test."""
@@ -527,10 +587,40 @@ class MaskChecks(TwinChecks):
 
 class MatchSegmentsChecks(TwinChecks):
     def test_corpus(self):
-        for spec, path, expected in SEGMENT_CASES:
+        for spec, path, expected in SEGMENT_CASES + GREEDY_CASES:
             with self.subTest(spec=spec[:5], path=path[:40]):
                 self.assertEqual(self.impl.match_segments(spec, path),
                                  expected)
+
+    def test_deep_specs(self):
+        # no recursion: as many path items as the heap allows
+        spec = deep_spec(DEEP)
+        match = self.impl.match_segments
+        self.assertEqual(match(spec, '/a' * DEEP), deep_args(DEEP, 'a'))
+        self.assertEqual(match(spec, '/a' * (DEEP + 2)),
+                         deep_args(DEEP, 'a/a/a'))
+        self.assertIsNone(match(spec, '/a' * (DEEP - 1)))
+        self.assertIsNone(match(spec, '/a' * (DEEP - 1) + '/'))
+        self.assertIsNone(match(spec, 'a' * DEEP))
+        spec = deep_spec(DEEP // 10, 'x')
+        path = '/a/x' * (DEEP // 10 - 1) + '/a'
+        self.assertEqual(match(spec, path), deep_args(DEEP // 10, 'a'))
+        self.assertEqual(match(spec, path + '/x'),
+                         dict(deep_args(DEEP // 10, 'a'),
+                              **{'p%d' % (DEEP // 10 - 1): 'a/x'}))
+        self.assertIsNone(match(spec, path.replace('x', 'y')))
+        self.assertEqual(match(spec, '/a/x' + path),
+                         deep_args(DEEP // 10, 'a/x/a'))
+
+    def test_deep_spec_router(self):
+        router = self.impl.Router()
+        router.add(['GET'], SEGMENTS, deep_spec(DEEP // 10, 'x'))
+        router.add(['GET'], SEGMENTS, deep_spec(DEEP // 10))
+        path = '/a/x' * (DEEP // 10 - 1) + '/a'
+        self.assertEqual(router.lookup('GET', path),
+                         (0, 0, deep_args(DEEP // 10, 'a')))
+        self.assertEqual(router.lookup('GET', '/a' * (DEEP // 10)),
+                         (1, 1, deep_args(DEEP // 10, 'a')))
 
     def test_parsers_called_after_a_match_in_order(self):
         calls = []
@@ -620,6 +710,50 @@ ROUTER_LOOKUPS = [
     ('get', '/', (-1, 6, None)),
 ]
 
+def _tree_table(impl):
+    """Routes whose literal and dynamic branches overlap in the tree."""
+    router = impl.Router()
+    router.add(['GET'], SEGMENTS, ((STR, 'a', None), 'x'))            # 0
+    router.add(['GET'], SEGMENTS, ('y', (STR, 'b', None)))            # 1
+    router.add(['GET'], STATIC, '/y/x')                                # 2
+    router.add(['POST'], SEGMENTS, ((PATH, 'p', None), 'x'))          # 3
+    router.add(['GET'], SEGMENTS, ('y', (PATH, 'p', None)))           # 4
+    router.add(['PUT'], SEGMENTS, ((INT, 'n', _int), (STR, 'c', None)))  # 5
+    router.add(['GET'], SEGMENTS, ('y', 'x'))                          # 6
+    router.add(['DELETE'], SEGMENTS, ((PATH, 'p', None),
+                                      (STR, 'last', None)))           # 7
+    router.add(['GET'], SEGMENTS, ('y', (PATH, 'p', None), '', 'x'))  # 8
+    return router
+
+
+TREE_MATCHES = [
+    ('/y/x', [(0, {'a': 'y'}), (1, {'b': 'x'}), (2, {}), (3, {'p': 'y'}),
+              (4, {'p': 'x'}), (6, {}), (7, {'p': 'y', 'last': 'x'})]),
+    ('/5/x', [(0, {'a': '5'}), (3, {'p': '5'}), (5, {'n': 5, 'c': 'x'}),
+              (7, {'p': '5', 'last': 'x'})]),
+    ('/y/a/b/x', [(3, {'p': 'y/a/b'}), (4, {'p': 'a/b/x'}),
+                  (7, {'p': 'y/a/b', 'last': 'x'})]),
+    ('/y/a//x', [(3, {'p': 'y/a/'}), (4, {'p': 'a//x'}),
+                 (7, {'p': 'y/a/', 'last': 'x'}), (8, {'p': 'a'})]),
+    ('//x', []),
+    ('/y/', []),
+    ('/y//', [(4, {'p': '/'})]),
+    ('/', []),
+    ('x', []),
+]
+
+TREE_LOOKUPS = [
+    ('PUT', '/5/x', (5, 5, {'n': 5, 'c': 'x'})),
+    ('PATCH', '/y/x', (-1, 7, None)),
+    ('POST', '/a/b/x', (3, 3, {'p': 'a/b'})),
+    ('GET', '/a/b/x', (-1, 7, None)),
+    ('GET', '/y/x', (0, 0, {'a': 'y'})),
+    ('DELETE', '/y/x', (7, 7, {'p': 'y', 'last': 'x'})),
+    ('GET', '/y/a//x', (4, 4, {'p': 'a//x'})),
+    ('GET', '/z/y', (-1, 7, None)),
+    ('GET', '/z', (-1, -1, None)),
+]
+
 ROUTER_MATCHES = [
     ('/', [(0, {}), (6, {})]),
     ('/users/new', [(2, {'n': 'new'}), (3, {})]),
@@ -653,11 +787,26 @@ class RouterChecks(TwinChecks):
             (('GET',), STATIC, '/a'),
             (('GET', 'PUT'), SEGMENTS, ((STR, 'x', None),))])
         self.assertEqual(router.static, {'/a': [0]})
-        self.assertEqual(router.fixed, {1: [1]})
+        router.add(['GET'], SEGMENTS, ('a', (PATH, 'p', None), 'z'))
+        router.add(['GET'], SEGMENTS, ('a', (INT, 'n', None)))
         router.add(['GET'], SEGMENTS, ('a', (PATH, 'p', None)))
-        self.assertEqual(router.variable, [(2, 2)])
         router.add(['GET'], CALLABLE, _none)
-        self.assertEqual(router.always, [3])
+        self.assertEqual(router.always, [5])
+        # literals lead to the next node, 0 follows a dynamic item, 1 holds
+        # the routes ending there, 2 those whose path item comes next
+        self.assertEqual(router.tree, {
+            0: {1: [1]},
+            'a': {0: {1: [3]}, 2: {'z': [2], None: [4]}}})
+
+    def test_bad_spec_is_refused(self):
+        router = self.impl.Router()
+        with self.assertRaises(TypeError):
+            router.add(['GET'], SEGMENTS, ('a', 5))
+        with self.assertRaises(TypeError):
+            router.add(None, STATIC, '/x')
+        self.assertEqual(router.entries, [])
+        self.assertEqual(router.static, {})
+        self.assertEqual(router.add(['GET'], STATIC, '/x'), 0)
 
     def test_invalid_kind(self):
         router = self.impl.Router()
@@ -667,22 +816,59 @@ class RouterChecks(TwinChecks):
         self.assertEqual(router.entries, [])
         self.assertEqual(router.static, {})
 
-    def test_cache(self):
+    def test_routes_added_after_lookups(self):
         router = _table(self.impl)
-        self.assertEqual(router.cache, {})
-        router.lookup('GET', '/users/42')
-        router.lookup('GET', '/')
-        router.lookup('GET', '/a/b/c')
-        self.assertEqual(router.cache, {2: (1, 2, 4, 5), '/': (0, 4, 6),
-                                        3: (4, 5)})
-        # paths with many segments are not cached by segment count
-        router.lookup('GET', '/x' * 33)
-        router.lookup('GET', '/x' * 32)
-        self.assertNotIn(33, router.cache)
-        self.assertEqual(router.cache[32], (4, 5))
+        self.assertEqual(router.lookup('GET', '/late'), (-1, -1, None))
+        self.assertEqual(router.lookup('GET', '/users/late/x'),
+                         (-1, -1, None))
         router.add(['GET'], STATIC, '/late')
-        self.assertEqual(router.cache, {})
+        router.add(['GET'], SEGMENTS, ('users', (STR, 'n', None), 'x'))
         self.assertEqual(router.lookup('GET', '/late'), (7, 7, {}))
+        self.assertEqual(router.lookup('GET', '/users/late/x'),
+                         (8, 8, {'n': 'late'}))
+
+    def test_tree_lookup(self):
+        router = _tree_table(self.impl)
+        for method, path, expected in TREE_LOOKUPS:
+            with self.subTest(method=method, path=path[:40]):
+                self.assertEqual(router.lookup(method, path), expected)
+
+    def test_tree_matches(self):
+        router = _tree_table(self.impl)
+        for path, expected in TREE_MATCHES:
+            with self.subTest(path=path[:40]):
+                self.assertEqual(router.matches(path), expected)
+
+    def test_many_routes_keep_their_order(self):
+        router = self.impl.Router()
+        router.add(['POST'], SEGMENTS, ((PATH, 'p', None), 'detail'))
+        n = 2000 if CPYTHON else 200
+        for k in range(n):
+            router.add(['GET'], STATIC, '/static%d' % k)
+            router.add(['GET'], SEGMENTS,
+                       ('items%d' % k, (INT, 'id', _int), 'detail'))
+        router.add(['GET', 'PUT'], SEGMENTS, ((STR, 'a', None),
+                                              (STR, 'b', None), 'detail'))
+        last = 2 * n
+        self.assertEqual(router.lookup('GET', '/items%d/5/detail' % (n - 1)),
+                         (last, last, {'id': 5}))
+        self.assertEqual(router.lookup('GET', '/items0/-5/detail'),
+                         (2, 2, {'id': -5}))
+        self.assertEqual(router.lookup('PUT', '/items0/5/detail'),
+                         (last + 1, last + 1, {'a': 'items0', 'b': '5'}))
+        self.assertEqual(router.lookup('GET', '/items0/x/detail'),
+                         (last + 1, last + 1, {'a': 'items0', 'b': 'x'}))
+        self.assertEqual(router.lookup('DELETE', '/items0/5/detail'),
+                         (-1, last + 1, None))
+        self.assertEqual(router.lookup('GET', '/static%d' % (n - 1)),
+                         (last - 1, last - 1, {}))
+        self.assertEqual(router.matches('/items7/1/detail'), [
+            (0, {'p': 'items7/1'}), (16, {'id': 1}),
+            (last + 1, {'a': 'items7', 'b': '1'})])
+        self.assertEqual(router.lookup('GET', '/items%d/5/detail' % n),
+                         (last + 1, last + 1, {'a': 'items%d' % n, 'b': '5'}))
+        self.assertEqual(router.lookup('GET', '/items1/5/other'),
+                         (-1, -1, None))
 
     def test_first_route_wins(self):
         router = self.impl.Router()

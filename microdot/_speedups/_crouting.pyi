@@ -1,26 +1,12 @@
-# Type stub for the compiled routing twins (same contract as _pure).
-from typing import Dict, Iterable, List, Optional, Tuple, Union
+# Type stub for the compiled routing twins (same contract as _pure, whose
+# Router this one subclasses: only lookup() and matches() are compiled).
+from typing import Optional
 
-from microdot._speedups._pure import _RouteData, _SegmentSpec, _URLArgs
-
-SEG_STRING: int
-SEG_INT: int
-SEG_PATH: int
-ROUTE_STATIC: int
-ROUTE_SEGMENTS: int
-ROUTE_CALLABLE: int
+from microdot._speedups._pure import (
+    ROUTE_CALLABLE as ROUTE_CALLABLE, ROUTE_SEGMENTS as ROUTE_SEGMENTS,
+    ROUTE_STATIC as ROUTE_STATIC, SEG_INT as SEG_INT, SEG_PATH as SEG_PATH,
+    SEG_STRING as SEG_STRING, Router as _PureRouter, _SegmentSpec, _URLArgs)
 
 def match_segments(spec: _SegmentSpec, path: str) -> Optional[_URLArgs]: ...
 
-class Router:
-    entries: List[Tuple[Tuple[str, ...], int, _RouteData]]
-    static: Dict[str, List[int]]
-    fixed: Dict[int, List[int]]
-    variable: List[Tuple[int, int]]
-    always: List[int]
-    cache: Dict[Union[str, int], Tuple[int, ...]]
-    def __init__(self) -> None: ...
-    def add(self, methods: Iterable[str], kind: int, data: _RouteData) -> int: ...
-    def matches(self, path: str) -> List[Tuple[int, _URLArgs]]: ...
-    def lookup(self, method: str,
-               path: str) -> Tuple[int, int, Optional[_URLArgs]]: ...
+class Router(_PureRouter): ...

@@ -1,13 +1,17 @@
 # cython: language_level=3, freethreading_compatible=True
 # cython: embedsignature=True
 """Compiled twins of the route matching code of
-:mod:`microdot._speedups._pure`: :func:`match_segments` and :class:`Router`.
+:mod:`microdot._speedups._pure`: :func:`match_segments` and the search of
+:class:`Router`.
 
-The algorithms are the pure ones step by step (the same candidate order, the
-same cache keys, the same calls to segment parsers and callable matchers, in
-the same order). What changes is that the path is never split: segments are
-C offsets into it, literals are compared in place, and strings are only made
-for the values handed back.
+The algorithms are the pure ones step by step (the same placement of items,
+the same walk of the route tree, the same calls to segment parsers and
+callable matchers, in the same order). What changes is that the path is never
+split: segments are C offsets into it, literals are compared in place, and
+strings are only made for tree lookups and the values handed back. The route
+table itself (``Router.add`` and the tree it builds) is the pure one: the
+compiled ``Router`` is a subclass that only replaces ``lookup`` and
+``matches``.
 """
 # Bounds checks stay on in this module: spec items and entries are indexed as
 # Python objects, and a short tuple must raise IndexError as it does in _pure.
@@ -27,15 +31,13 @@ cdef enum:
     ROUTE_STATIC_ = 0
     ROUTE_SEGMENTS_ = 1
     ROUTE_CALLABLE_ = 2
-    CACHE_MAX_SEGMENTS = 32
 
 # the codes are compared as C constants below; refuse to load (so that the
 # selector falls back to the pure twins) if the two modules ever disagree
 if (_py.SEG_STRING, _py.SEG_INT, _py.SEG_PATH, _py.ROUTE_STATIC,
-        _py.ROUTE_SEGMENTS, _py.ROUTE_CALLABLE,
-        _py._CACHE_MAX_SEGMENTS) != (SEG_STRING_, SEG_INT_, SEG_PATH_,
-                                     ROUTE_STATIC_, ROUTE_SEGMENTS_,
-                                     ROUTE_CALLABLE_, CACHE_MAX_SEGMENTS):
+        _py.ROUTE_SEGMENTS, _py.ROUTE_CALLABLE) != (
+            SEG_STRING_, SEG_INT_, SEG_PATH_, ROUTE_STATIC_, ROUTE_SEGMENTS_,
+            ROUTE_CALLABLE_) or not hasattr(_py.Router, '_found'):
     raise ImportError('_crouting is out of step with _pure')
 
 SEG_STRING = _py.SEG_STRING
@@ -142,76 +144,95 @@ cdef bint _literal_differs(str path, Py_ssize_t s, Py_ssize_t e,
     return False
 
 
-cdef bint _match_from(object spec, Py_ssize_t nspec, str path,
-                      Py_ssize_t *starts, Py_ssize_t nsegs, Py_ssize_t si,
-                      Py_ssize_t pi, Py_ssize_t *spans) except -1:
-    # match spec[si:] against segments pi and up; the value of a dynamic
-    # item j is path[spans[2 * j]:spans[2 * j + 1]]. A path item takes as
-    # many segments as it can first, then gives some back.
-    cdef Py_ssize_t end, s, e
+cdef inline bint _run_fits(object spec, Py_ssize_t i, Py_ssize_t r,
+                           str path, Py_ssize_t *starts,
+                           Py_ssize_t e) except -1:
+    # the one-segment items spec[i:i + r] match the segments from e on
+    cdef Py_ssize_t t, s, end
     cdef object item
-    while si < nspec:
-        if pi >= nsegs:
-            return False
-        item = spec[si]
-        s = starts[pi]
-        e = starts[pi + 1] - 1
+    for t in range(r):
+        item = spec[i + t]
+        s = starts[e + t]
+        end = starts[e + t + 1] - 1
         if isinstance(item, str):
-            if _literal_differs(path, s, e, item):
+            if _literal_differs(path, s, end, item):
                 return False
-        elif item[0] == SEG_PATH_:
-            end = nsegs - (nspec - si - 1)
-            while end > pi:
-                e = starts[end] - 1
-                if e > s:
-                    spans[2 * si] = s
-                    spans[2 * si + 1] = e
-                    if _match_from(spec, nspec, path, starts, nsegs, si + 1,
-                                   end, spans):
-                        return True
-                end -= 1
+        elif s == end or (item[0] == SEG_INT_ and not _is_int(path, s, end)):
             return False
-        else:
-            if s == e or (item[0] == SEG_INT_ and not _is_int(path, s, e)):
+    return True
+
+
+cdef bint _place(object spec, Py_ssize_t m, str path, Py_ssize_t *starts,
+                 Py_ssize_t n, Py_ssize_t *where) except -1:
+    # _pure._place: where[k] is the first segment of item k, where[m] = n.
+    # Runs of one-segment items are placed from the right, each as far right
+    # as the path item after it allows; no backtracking, no recursion.
+    cdef Py_ssize_t i, j = m, r, e, stop, t, top = n
+    cdef bint exact = True
+    cdef object item
+    if n < m:
+        return False
+    while True:
+        i = j
+        while i:
+            item = spec[i - 1]
+            if not isinstance(item, str) and item[0] == SEG_PATH_:
+                break
+            i -= 1
+        r = j - i
+        e = top - r
+        stop = e if exact else i
+        if not i:
+            if e < 0 or stop > 0:
                 return False
-            spans[2 * si] = s
-            spans[2 * si + 1] = e
-        si += 1
-        pi += 1
-    return pi == nsegs
+            e = 0
+        while e >= stop:
+            if _run_fits(spec, i, r, path, starts, e):
+                break
+            e -= 1
+        else:
+            return False
+        for t in range(r + 1):
+            where[i + t] = e + t
+        if not i:
+            return True
+        # segment e - 1 is empty when its start and end offsets meet
+        top = e - 1 if starts[e] - starts[e - 1] > 1 else e - 2
+        exact = False
+        j = i - 1
 
 
 cdef object _match_offsets(object spec, str path, Py_ssize_t *starts,
                            Py_ssize_t nsegs):
     # the arguments dictionary of a match, or None
-    cdef Py_ssize_t stack[2 * STACK_SEGS]
-    cdef Py_ssize_t *spans = stack
+    cdef Py_ssize_t stack[STACK_SEGS + 1]
+    cdef Py_ssize_t *where = stack
     cdef Py_ssize_t nspec = len(spec)
-    cdef Py_ssize_t si = 0
+    cdef Py_ssize_t k = 0
     cdef dict args
     if nspec > STACK_SEGS:
-        spans = <Py_ssize_t *>PyMem_Malloc(2 * nspec * sizeof(Py_ssize_t))
-        if spans == NULL:
+        where = <Py_ssize_t *>PyMem_Malloc((nspec + 1) * sizeof(Py_ssize_t))
+        if where == NULL:
             raise MemoryError()
     try:
-        if not _match_from(spec, nspec, path, starts, nsegs, 0, 0, spans):
+        if not _place(spec, nspec, path, starts, nsegs, where):
             return None
         args = {}
         for item in spec:
             if not isinstance(item, str):
-                value = PyUnicode_Substring(path, spans[2 * si],
-                                            spans[2 * si + 1])
+                value = PyUnicode_Substring(path, starts[where[k]],
+                                            starts[where[k + 1]] - 1)
                 parser = item[2]
                 if parser is not None:
                     value = parser(value)
                     if value is None:
                         return None
                 args[item[1]] = value
-            si += 1
+            k += 1
         return args
     finally:
-        if spans != stack:
-            PyMem_Free(spans)
+        if where != stack:
+            PyMem_Free(where)
 
 
 def match_segments(spec, path):
@@ -239,132 +260,140 @@ def match_segments(spec, path):
             PyMem_Free(starts)
 
 
+cdef inline str _segment(str path, Py_ssize_t *starts, Py_ssize_t k):
+    return PyUnicode_Substring(path, starts[k], starts[k + 1] - 1)
+
+
+cdef list _walk(list found, list nodes, Py_ssize_t d, str path,
+                Py_ssize_t *starts, Py_ssize_t nsegs):
+    # the tree walk of _pure.Router._candidates from depth d on
+    cdef list after
+    cdef dict node
+    cdef object seg, last = None, value
+    while d < nsegs:
+        seg = _segment(path, starts, d)
+        after = []
+        for node in nodes:
+            value = node.get(2)
+            if value is not None:
+                found += (<dict?>value).get(None, ())
+                if last is None:
+                    last = _segment(path, starts, nsegs - 1)
+                found += (<dict>value).get(last, ())
+            value = node.get(seg)
+            if value is not None:
+                after.append(value)
+            if starts[d + 1] - starts[d] > 1:
+                value = node.get(0)
+                if value is not None:
+                    after.append(value)
+        nodes = after
+        d += 1
+    for node in nodes:
+        found += node.get(1, ())
+    return found
+
+
+cdef list _candidates(object router, str path, Py_ssize_t *starts,
+                      Py_ssize_t nsegs):
+    # _pure.Router._candidates, on offsets. The walk follows one node while
+    # only one branch goes on (most paths), and hands over to _walk when a
+    # literal and a dynamic branch both do.
+    cdef list found
+    cdef dict node = router.tree
+    cdef dict static = router.static
+    cdef Py_ssize_t d = 0
+    cdef object child, dynamic, paths
+    hit = static.get(path)
+    found = [] if hit is None else list(hit)
+    while d < nsegs:
+        paths = node.get(2)
+        if paths is not None:
+            found += (<dict?>paths).get(None, ())
+            found += (<dict>paths).get(_segment(path, starts, nsegs - 1), ())
+        child = node.get(_segment(path, starts, d))
+        dynamic = node.get(0) if starts[d + 1] - starts[d] > 1 else None
+        if child is None:
+            if dynamic is None:
+                break
+            node = dynamic
+        elif dynamic is None:
+            node = child
+        else:
+            found = _walk(found, [child, dynamic], d + 1, path, starts, nsegs)
+            break
+        d += 1
+    else:
+        found += node.get(1, ())
+    found += router.always
+    if len(found) > 1:
+        found.sort()
+    return found
+
+
+cdef object _search(object router, object method, str path, list result):
+    # lookup() when result is None, else matches() appending to result
+    cdef Py_ssize_t stack[STACK_SEGS + 1]
+    cdef Py_ssize_t *starts = stack
+    cdef Py_ssize_t nsegs
+    cdef list entries
+    last = -1
+    if PyUnicode_GET_LENGTH(path) == 0 or PyUnicode_READ_CHAR(path, 0) != u'/':
+        return _NOT_FOUND
+    nsegs = _count_segments(path)
+    if nsegs > STACK_SEGS:
+        starts = <Py_ssize_t *>PyMem_Malloc((nsegs + 1) * sizeof(Py_ssize_t))
+        if starts == NULL:
+            raise MemoryError()
+    try:
+        _fill_starts(path, starts, nsegs)
+        entries = router.entries
+        for index in _candidates(router, path, starts, nsegs):
+            methods, kind, data = entries[index]
+            if kind == ROUTE_STATIC_:
+                args = {}
+            elif kind == ROUTE_SEGMENTS_:
+                args = _match_offsets(data, path, starts, nsegs)
+            else:
+                args = data(path)
+            if args is not None:
+                if result is not None:
+                    result.append((index, args))
+                    continue
+                last = index
+                if method in methods:
+                    return index, index, args
+    finally:
+        if starts != stack:
+            PyMem_Free(starts)
+    return -1, last, None
+
+
 _NOT_FOUND = (-1, -1, None)
-_HEAD = slice(None, 1)
-_TAIL = slice(1, None)
 
 
-cdef class Router:
+class Router(_py.Router):
     """A route table that finds the routes matching a URL path without
     trying every route in turn.
 
-    Compiled twin of :class:`microdot._speedups._pure.Router`, with the same
-    methods and attributes.
+    Compiled twin of :class:`microdot._speedups._pure.Router`: the same
+    class, whose :meth:`lookup` and :meth:`matches` walk the route tree and
+    match the routes on the path in place. Paths that are not exactly
+    ``str`` go to the pure methods.
     """
-    cdef public list entries
-    cdef public dict static
-    cdef public dict fixed
-    cdef public list variable
-    cdef public list always
-    cdef public dict cache
-
-    def __init__(self):
-        self.entries = []
-        self.static = {}
-        self.fixed = {}
-        self.variable = []
-        self.always = []
-        self.cache = {}
-
-    def add(self, methods, kind, data):
-        """Add a route and return its index (see the pure twin)."""
-        index = len(self.entries)
-        if kind == ROUTE_STATIC_:
-            self.static.setdefault(data, []).append(index)
-        elif kind == ROUTE_SEGMENTS_:
-            fixed = True
-            for item in data:
-                if not isinstance(item, str) and item[0] == SEG_PATH_:
-                    fixed = False
-            if fixed:
-                self.fixed.setdefault(len(data), []).append(index)
-            else:
-                self.variable.append((len(data), index))
-        elif kind == ROUTE_CALLABLE_:
-            self.always.append(index)
-        else:
-            raise ValueError('invalid route kind')
-        self.entries.append((tuple(methods), kind, data))
-        self.cache = {}
-        return index
-
-    cdef object _candidates(self, object path, Py_ssize_t nsegs):
-        static = self.static.get(path)
-        key = path if static else nsegs
-        found = self.cache.get(key)
-        if found is None:
-            found = list(static or ()) + self.fixed.get(nsegs, []) + \
-                self.always
-            for minimum, index in self.variable:
-                if minimum <= nsegs:
-                    found.append(index)
-            found = tuple(sorted(found))
-            if static or nsegs <= CACHE_MAX_SEGMENTS:
-                self.cache[key] = found
-        return found
-
-    cdef object _match(self, object index, object path, str work,
-                       Py_ssize_t *starts, Py_ssize_t nsegs):
-        _, kind, data = self.entries[index]
-        if kind == ROUTE_STATIC_:
-            return {}
-        if kind == ROUTE_SEGMENTS_:
-            return _match_offsets(data, work, starts, nsegs)
-        return data(path)
-
-    cdef object _search(self, object method, object path, list result):
-        # lookup() when result is None, else matches() appending to result
-        cdef Py_ssize_t stack[STACK_SEGS + 1]
-        cdef Py_ssize_t *starts = stack
-        cdef Py_ssize_t nsegs
-        cdef str work
-        last = -1
-        if type(path) is str:
-            if PyUnicode_GET_LENGTH(path) == 0 or \
-                    PyUnicode_READ_CHAR(path, 0) != u'/':
-                return _NOT_FOUND
-            work = <str>path
-            nsegs = _count_segments(work)
-        elif path[_HEAD] == '/':
-            # a str subclass or look-alike: match on its plain segments (the
-            # slices are objects so that errors read as they do in _pure)
-            segs = path[_TAIL].split('/')
-            nsegs = len(segs)
-            work = '/' + '/'.join(segs)
-        else:
-            return _NOT_FOUND
-        found = self._candidates(path, nsegs)
-        if not found:
-            return _NOT_FOUND
-        if nsegs > STACK_SEGS:
-            starts = <Py_ssize_t *>PyMem_Malloc(
-                (nsegs + 1) * sizeof(Py_ssize_t))
-            if starts == NULL:
-                raise MemoryError()
-        try:
-            _fill_starts(work, starts, nsegs)
-            for index in found:
-                args = self._match(index, path, work, starts, nsegs)
-                if args is not None:
-                    if result is not None:
-                        result.append((index, args))
-                        continue
-                    last = index
-                    if method in self.entries[index][0]:
-                        return index, index, args
-        finally:
-            if starts != stack:
-                PyMem_Free(starts)
-        return -1, last, None
 
     def matches(self, path):
         """Return ``(index, args)`` for every route matching ``path``, in
         priority order."""
         cdef list result = []
-        self._search(None, path, result)
+        if type(path) is not str:
+            return _py.Router.matches(self, path)
+        _search(self, None, path, result)
         return result
 
     def lookup(self, method, path):
         """Find the route for a request: ``(index, last, args)`` (see the
         pure twin)."""
-        return self._search(method, path, None)
+        if type(path) is not str:
+            return _py.Router.lookup(self, method, path)
+        return _search(self, method, path, None)

@@ -21,9 +21,6 @@ ROUTE_STATIC = 0
 ROUTE_SEGMENTS = 1
 ROUTE_CALLABLE = 2
 
-# largest segment count whose candidate list the router keeps in its cache
-_CACHE_MAX_SEGMENTS = 32
-
 
 _MISSING = object()
 
@@ -244,51 +241,6 @@ def mask(key, data):
     return value.to_bytes(n, 'big')
 
 
-def _is_int(value):
-    i = 1 if value[0] == '-' else 0
-    if i == len(value):
-        return False
-    for c in value[i:]:
-        if c not in '0123456789':
-            return False
-    return True
-
-
-def _match_from(spec, segs, si, pi, values):
-    # Match spec[si:] against segs[pi:], appending raw values. Every item of
-    # a spec consumes one segment, except path items, which take one or more
-    # (as many as possible first, like the greedy regular expression '.+').
-    nspec = len(spec)
-    nsegs = len(segs)
-    while si < nspec:
-        if pi >= nsegs:
-            return False
-        item = spec[si]
-        if isinstance(item, str):
-            if segs[pi] != item:
-                return False
-        elif item[0] == SEG_PATH:
-            mark = len(values)
-            end = nsegs - (nspec - si - 1)
-            while end > pi:
-                value = '/'.join(segs[pi:end])
-                if value:
-                    values.append(value)
-                    if _match_from(spec, segs, si + 1, end, values):
-                        return True
-                    del values[mark:]
-                end -= 1
-            return False
-        else:
-            value = segs[pi]
-            if not value or (item[0] == SEG_INT and not _is_int(value)):
-                return False
-            values.append(value)
-        si += 1
-        pi += 1
-    return pi == nsegs
-
-
 def match_segments(spec, path):
     """Match a URL path against a compiled segment specification.
 
@@ -300,7 +252,9 @@ def match_segments(spec, path):
     :param path: the URL path, which must start with ``/`` to match.
 
     Returns a dictionary with the parsed dynamic values, or ``None`` when the
-    path does not match or a parser returns ``None``.
+    path does not match or a parser returns ``None``. A ``path`` item takes
+    as many segments as it can, the leftmost first. The cost is bounded by
+    the number of segments times the number of items, whatever the spec.
     """
     if path[:1] != '/':
         return None
@@ -308,20 +262,77 @@ def match_segments(spec, path):
 
 
 def _match_split(spec, segs):
-    values = []
-    if not _match_from(spec, segs, 0, 0, values):
+    # Every item takes one segment, except path items, which take one or
+    # more: as many as they can, the leftmost first (as the regular
+    # expression '.+' would). The runs of one-segment items between path
+    # items are placed from the right: the last run ends with the path, and
+    # each other run as far right as it fits before the path item after it,
+    # whose end is known by then. That is the greedy answer, found without
+    # backtracking in O(len(segs) * len(spec)) steps at worst.
+    n = len(segs)
+    m = j = len(spec)
+    if n < m:
         return None
+    ends = []
+    top = n
+    while True:
+        # spec[i:j] is a run of one-segment items, to start at e: exactly at
+        # top - r for the last run, at 0 for the first, else at least i
+        i = j
+        while i and (isinstance(spec[i - 1], str) or
+                     spec[i - 1][0] != SEG_PATH):
+            i -= 1
+        r = j - i
+        e = top - r
+        stop = e if j == m else i
+        if not i:
+            if e < 0 or stop > 0:
+                return None
+            e = 0
+        while e >= stop:
+            t = 0
+            while t < r:
+                item = spec[i + t]
+                seg = segs[e + t]
+                if isinstance(item, str):
+                    if seg != item:
+                        break
+                elif not seg:
+                    break
+                elif item[0] == SEG_INT:
+                    # an optional '-', then one or more ASCII digits
+                    seg = seg[1:] if seg[0] == '-' else seg
+                    if not seg or seg.strip('0123456789'):
+                        break
+                t += 1
+            if t == r:
+                break
+            e -= 1
+        else:
+            return None
+        if not i:
+            break
+        # spec[i - 1] is a path item ending at e; its last segment must not
+        # be empty if it is its only one
+        ends.append(e)
+        top = e - 1 if segs[e - 1] else e - 2
+        j = i - 1
     args = {}
-    i = 0
     for item in spec:
-        if not isinstance(item, str):
-            value = values[i]
-            i += 1
-            if item[2] is not None:
-                value = item[2](value)
-                if value is None:
-                    return None
-            args[item[1]] = value
+        if isinstance(item, str):
+            e += 1
+            continue
+        if item[0] == SEG_PATH:
+            value = '/'.join(segs[e:ends[-1]])
+            e = ends.pop()
+        else:
+            value = segs[e]
+            e += 1
+        if item[2] is not None:
+            value = item[2](value)
+            if value is None:
+                return None
+        args[item[1]] = value
     return args
 
 
@@ -330,18 +341,23 @@ class Router:
     trying every route in turn.
 
     Routes are added in priority order with :meth:`add`. Static routes are
-    found with one dictionary lookup, segment routes are grouped by their
-    number of segments, and only routes that need a callable matcher (regular
+    found with one dictionary lookup and segment routes through a tree keyed
+    by their literal segments, so the cost of a lookup does not grow with the
+    number of routes; only routes that need a callable matcher (regular
     expressions) are tried for every path.
+
+    A tree node is a dict: a literal segment leads to the next node, ``0``
+    to the node after a one-segment dynamic item, ``1`` to the routes whose
+    spec ends there, and ``2`` to the routes whose first ``path`` item comes
+    next, in a dict keyed by the last item of their spec when it is a literal
+    (else ``None``).
     """
 
     def __init__(self):
         self.entries = []
         self.static = {}
-        self.fixed = {}
-        self.variable = []
+        self.tree = {}
         self.always = []
-        self.cache = {}
 
     def add(self, methods, kind, data):
         """Add a route and return its index.
@@ -353,52 +369,72 @@ class Router:
                      ``data`` a callable that takes the path and returns the
                      arguments dictionary or ``None``.
         """
+        methods = tuple(methods)
         index = len(self.entries)
         if kind == ROUTE_STATIC:
             self.static.setdefault(data, []).append(index)
         elif kind == ROUTE_SEGMENTS:
-            fixed = True
+            node = self.tree
             for item in data:
-                if not isinstance(item, str) and item[0] == SEG_PATH:
-                    fixed = False
-            if fixed:
-                self.fixed.setdefault(len(data), []).append(index)
+                if not isinstance(item, str):
+                    if item[0] == SEG_PATH:
+                        item = data[-1]
+                        node = node.setdefault(2, {}).setdefault(
+                            item if isinstance(item, str) else None, [])
+                        break
+                    item = 0
+                node = node.setdefault(item, {})
             else:
-                self.variable.append((len(data), index))
+                node = node.setdefault(1, [])
+            node.append(index)
         elif kind == ROUTE_CALLABLE:
             self.always.append(index)
         else:
             raise ValueError('invalid route kind')
-        self.entries.append((tuple(methods), kind, data))
-        self.cache = {}
+        self.entries.append((methods, kind, data))
         return index
 
-    def _candidates(self, path, nsegs):
-        static = self.static.get(path)
-        key = path if static else nsegs
-        found = self.cache.get(key)
-        if found is None:
-            found = list(static or ()) + self.fixed.get(nsegs, []) + \
-                self.always
-            for minimum, index in self.variable:
-                if minimum <= nsegs:
-                    found.append(index)
-            found = tuple(sorted(found))
-            if static or nsegs <= _CACHE_MAX_SEGMENTS:
-                self.cache[key] = found
+    def _candidates(self, path, segs):
+        # the routes that can match, in priority order: the tree is walked
+        # one segment at a time, along the literal and the dynamic branches
+        found = list(self.static.get(path, ()))
+        nodes = [self.tree]
+        for seg in segs:
+            after = []
+            for node in nodes:
+                if 2 in node:
+                    found += node[2].get(None, ())
+                    found += node[2].get(segs[-1], ())
+                if seg in node:
+                    after.append(node[seg])
+                if seg and 0 in node:
+                    after.append(node[0])
+            nodes = after
+        for node in nodes:
+            found += node.get(1, ())
+        found += self.always
+        found.sort()
         return found
+
+    def _found(self, path):
+        # (index, args) of each route matching path, in priority order
+        if path[:1] == '/':
+            segs = path[1:].split('/')
+            for index in self._candidates(path, segs):
+                _, kind, data = self.entries[index]
+                if kind == ROUTE_STATIC:
+                    args = {}
+                elif kind == ROUTE_SEGMENTS:
+                    args = _match_split(data, segs)
+                else:
+                    args = data(path)
+                if args is not None:
+                    yield index, args
 
     def matches(self, path):
         """Return ``(index, args)`` for every route matching ``path``, in
         priority order."""
-        result = []
-        if path[:1] == '/':
-            segs = path[1:].split('/')
-            for index in self._candidates(path, len(segs)):
-                args = self._match(index, path, segs)
-                if args is not None:
-                    result.append((index, args))
-        return result
+        return list(self._found(path))
 
     def lookup(self, method, path):
         """Find the route for a request.
@@ -410,20 +446,8 @@ class Router:
         not allowed), and ``args`` the arguments of route ``index``.
         """
         last = -1
-        if path[:1] == '/':
-            segs = path[1:].split('/')
-            for index in self._candidates(path, len(segs)):
-                args = self._match(index, path, segs)
-                if args is not None:
-                    last = index
-                    if method in self.entries[index][0]:
-                        return index, index, args
+        for index, args in self._found(path):
+            last = index
+            if method in self.entries[index][0]:
+                return index, index, args
         return -1, last, None
-
-    def _match(self, index, path, segs):
-        _, kind, data = self.entries[index]
-        if kind == ROUTE_STATIC:
-            return {}
-        if kind == ROUTE_SEGMENTS:
-            return _match_split(data, segs)
-        return data(path)
