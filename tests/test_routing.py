@@ -1,4 +1,5 @@
 import asyncio
+import sys
 import unittest
 
 from microdot import Microdot, Request, URLPattern
@@ -11,6 +12,10 @@ def _run(coro):
 
 def make_request(app, method, url):
     return Request(app, None, method, url, '1.0', {})
+
+
+# routes in the large tables (MicroPython's heap gets fewer)
+MANY = 2000 if sys.implementation.name == 'cpython' else 200
 
 
 class TestRouting(unittest.TestCase):
@@ -181,6 +186,83 @@ class TestRouting(unittest.TestCase):
         self.assertEqual(_run(client.get(url + '/x')).status_code, 404)
         # the same shape again comes from the router's cache
         self.assertEqual(_run(client.get(url)).text, '100')
+
+    def test_adjacent_path_segments(self):
+        app = Microdot()
+
+        @app.get('/multi/<path:a>/<path:b>/<path:c>/end')
+        def multi(req, a, b, c):
+            return '{} {} {}'.format(len(a.split('/')), b, c)
+
+        client = TestClient(app)
+        self.assertEqual(_run(client.get('/multi/x/y/z/end')).text, '1 y z')
+        self.assertEqual(
+            _run(client.get('/multi' + '/a' * 900 + '/end')).text,
+            '898 a a')
+        # this one backtracked for seconds (pure: minutes) before
+        self.assertEqual(_run(client.get('/multi' + '/a' * 900)).status_code,
+                         404)
+
+    def test_many_routes_of_one_shape(self):
+        app = Microdot()
+
+        @app.post('/<path:p>/detail')
+        def first(req, p):
+            return 'first ' + p
+
+        for k in range(MANY):
+            def static(req, k=k):
+                return 'static {}'.format(k)
+
+            def item(req, id, k=k):
+                return 'item {} {}'.format(k, id)
+
+            app.get('/static{}'.format(k))(static)
+            app.get('/items{}/<int:id>/detail'.format(k))(item)
+
+        @app.route('/<kind>/<id>/detail', methods=['GET', 'PUT'])
+        def fallback(req, kind, id):
+            return 'fallback {} {}'.format(kind, id)
+
+        client = TestClient(app)
+        last = MANY - 1
+        self.assertEqual(
+            _run(client.get('/items{}/7/detail'.format(last))).text,
+            'item {} 7'.format(last))
+        self.assertEqual(_run(client.get('/static{}'.format(last))).text,
+                         'static {}'.format(last))
+        self.assertEqual(_run(client.get('/items3/x/detail')).text,
+                         'fallback items3 x')
+        self.assertEqual(_run(client.put('/items3/7/detail')).text,
+                         'fallback items3 7')
+        self.assertEqual(_run(client.post('/items3/7/detail')).text,
+                         'first items3/7')
+        self.assertEqual(_run(client.delete('/items3/7/detail')).status_code,
+                         405)
+        self.assertEqual(_run(client.get('/items3/7/other')).status_code, 404)
+        req = make_request(app, 'GET', '/items{}/5/detail'.format(last))
+        handler, prefix, subapp = app.find_route(req)
+        self.assertEqual(handler(req, **req.url_args),
+                         'item {} 5'.format(last))
+        res = _run(client.request('OPTIONS', '/items3/7/detail'))
+        self.assertEqual(res.headers['Allow'], 'POST, GET, PUT, HEAD, OPTIONS')
+
+    def test_routes_added_later_are_found(self):
+        app = Microdot()
+
+        @app.get('/a/<x>')
+        def a(req, x):
+            return 'a ' + x
+
+        client = TestClient(app)
+        self.assertEqual(_run(client.get('/b/1')).status_code, 404)
+
+        @app.get('/b/<int:x>')
+        def b(req, x):
+            return 'b {}'.format(x)
+
+        self.assertEqual(_run(client.get('/b/1')).text, 'b 1')
+        self.assertEqual(_run(client.get('/a/1')).text, 'a 1')
 
     def test_path_without_leading_slash(self):
         app = Microdot()

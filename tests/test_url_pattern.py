@@ -1,6 +1,12 @@
+import re
 import unittest
 
 from microdot import URLPattern
+
+# patterns whose segments are matched without a regular expression
+_NO_REGEX = ['/<path:a>/<path:b>', '/<path:a>/x/<path:b>', '/<a>/<path:b>/<c>',
+             '/x/<path:a>/<int:n>/<path:b>/y', '/<path:a>/<path:b>/<path:c>/1',
+             '/<path:a>//<b>', '/<int:n>/<path:a>']
 
 
 class TestURLPattern(unittest.TestCase):
@@ -82,6 +88,47 @@ class TestURLPattern(unittest.TestCase):
         p = URLPattern('/<path:a>/<b>')
         self.assertEqual(p.match('/1/2/3'), {'a': '1/2', 'b': '3'})
         self.assertIsNone(p.match('/1'))
+
+    def test_path_arguments_agree_with_the_regular_expression(self):
+        # microdot defines the segment types by regular expressions; the
+        # segment matcher must give what the whole-path expression gives
+        paths = ['']
+        for _ in range(4):
+            paths = paths + [p + '/' + s for p in paths
+                             for s in ('x', 'y', '1', '')
+                             if p.count('/') == paths[-1].count('/')]
+        for pattern in _NO_REGEX:
+            p = URLPattern(pattern)
+            self.assertIsNone(p.compile())
+            names = [s['name'] for s in p.segments if 'name' in s]
+            regex = re.compile('^' + ''.join(
+                URLPattern.segment_patterns[s['type']] if 'name' in s
+                else '/' + part for s, part in zip(
+                    p.segments, pattern[1:].split('/'))) + '$')
+            for path in paths[1:]:
+                g = regex.match(path)
+                expected = None
+                if g:
+                    expected = {}
+                    for i, name in enumerate(names):
+                        expected[name] = int(g.group(i + 1)) \
+                            if name == 'n' else g.group(i + 1)
+                with self.subTest(pattern=pattern, path=path):
+                    self.assertEqual(p.match(path), expected)
+
+    def test_many_path_arguments(self):
+        # one path item per segment: no recursion, no backtracking
+        n = 1000
+        p = URLPattern('/' + '/'.join('<path:p%d>' % i for i in range(n)))
+        args = p.match('/a' * (n + 1))
+        self.assertEqual(len(args), n)
+        self.assertEqual(args['p0'], 'a/a')
+        self.assertEqual(args['p%d' % (n - 1)], 'a')
+        self.assertIsNone(p.match('/a' * (n - 1)))
+        p = URLPattern('/multi/<path:a>/<path:b>/<path:c>/end')
+        self.assertIsNone(p.match('/multi' + '/a' * 900))
+        self.assertEqual(p.match('/multi' + '/a' * 900 + '/end'),
+                         {'a': '/'.join(['a'] * 898), 'b': 'a', 'c': 'a'})
 
     def test_regex_argument(self):
         p = URLPattern('/users/<re:[a-c]+:id>')
