@@ -80,3 +80,26 @@ def route_table():
 MASK_KEY = b'\x37\xfa\x21\x3d'
 MASK_SMALL = bytes((i * 7 + 3) & 0xff for i in range(125))
 MASK_LARGE = bytes((i * 31 + 11) & 0xff for i in range(64 * 1024))
+
+
+#: Worst cases of path matching (issue 8): three adjacent ``path`` segments
+#: and a request for ``/multi`` followed by 900 (or 100) segments but no
+#: ``/end``, and one ``path`` segment before a literal that never comes.
+MULTI_PATTERN = '/multi/<path:a>/<path:b>/<path:c>/end'
+MULTI_PATHS = {n: '/multi' + '/a' * n for n in (100, 900)}
+PATH_END_PATTERN = '/<path:p>/end'
+PATH_END_PATHS = {n: '/a' * n for n in (1000, 8000)}
+
+#: Route tables of N static routes and N routes ``/itemsK/<int:id>/detail``,
+#: and the request that only the last dynamic one matches.
+FIND_ROUTE_SIZES = (20, 20000)
+
+
+def item_routes(n):
+    """Return ``(patterns, path)``: the 2 * n patterns in the order they
+    are added, and the path of the last dynamic route."""
+    patterns = []
+    for k in range(n):
+        patterns.append('/static{}'.format(k))
+        patterns.append('/items{}/<int:id>/detail'.format(k))
+    return patterns, '/items{}/42/detail'.format(n - 1)

@@ -1,15 +1,25 @@
-"""Speed gate: compiled twins must beat the pure twins by a set factor, and
-the JSON codec must keep orjson's speed.
+"""Speed gate: compiled twins must beat the pure twins by a set factor, the
+pure twins must stay within a set factor of the compiled ones on worst-case
+inputs, costs must not grow with the input where they should not, and the
+JSON codec must keep orjson's speed.
 
 Usage::
 
     python benchmarks/gate.py RESULTS.json [--stat min|median]
 
 ``RESULTS.json`` is what ``pytest benchmarks --benchmark-json=RESULTS.json``
-wrote. For every gated case the ratio ``pure time / compiled time`` is taken
-from that one run, so both twins were measured on the same machine under the
-same load, and compared with its threshold. Absolute times are printed but
-never fail anything.
+wrote. Every ratio is taken from that one run, so both sides were measured on
+the same machine under the same load, and compared with its threshold:
+
+- :data:`CASES`: ``pure time / compiled time`` must reach the threshold;
+- :data:`PURE_WITHIN`: ``pure time / compiled time`` must not exceed it (the
+  pure twin may be slower by a constant factor, never by a different order
+  of growth);
+- :data:`GROWTH`: on each twin, ``time of the larger input / time of the
+  smaller one`` must not exceed it (20,000 routes against 20; 8,000 path
+  segments against 1,000).
+
+Absolute times are printed but never fail anything.
 
 The minimum time is used by default: noise from other processes only ever
 adds time, so the fastest round is the one closest to the true cost and
@@ -37,10 +47,28 @@ CASES = (
     ('parse_urlencoded', 8.0),
     ('urldecode', 8.0),
     ('route_hit', 3.0),
-    ('route_404', 3.0),
+    ('route_404', 2.5),
     ('mask_125', None),
     ('mask_64k', 20.0),
 )
+
+#: (case, most): worst cases where the pure twin may be at most this many
+#: times slower than the compiled one.
+PURE_WITHIN = (
+    ('route_multi_900', 30.0),
+    ('route_path_end_1000', 30.0),
+    ('route_path_end_8000', 30.0),
+)
+
+#: (larger case, smaller case, most): on each twin, the larger input may take
+#: at most this many times as long as the smaller one. Linear growth over
+#: 8x (9x) the segments gives about 8x (9x); quadratic would give 64x (81x).
+GROWTH = (
+    ('find_route_20000', 'find_route_20', 2.0),
+    ('route_multi_900', 'route_multi_100', 18.0),
+    ('route_path_end_8000', 'route_path_end_1000', 16.0),
+)
+IMPLS = ('pure', 'compiled')
 
 #: JSON cases: (case, most time ours may take as a multiple of raw
 #: orjson's, least factor by which json must be slower than ours); ``None``
@@ -86,7 +114,8 @@ def evaluate(results, stat='min'):
         reason = (entry.get('extra_info') or {}).get('compiled_missing')
         if reason:
             missing_reason = reason
-    for case, threshold in CASES:
+    for case, threshold in CASES + PURE_WITHIN:
+        most = (case, threshold) in PURE_WITHIN
         pure = results.get((case, 'pure'))
         compiled = results.get((case, 'compiled'))
         pure_ns = pure['stats'][stat] * 1e9 if pure else None
@@ -104,7 +133,11 @@ def evaluate(results, stat='min'):
                 if entry is None)
             failures.append('{}: no {} result{}'.format(
                 case, which, '' if ' and ' not in which else 's'))
-        elif round(ratio, 2) < threshold:
+        elif most and round(ratio, 2) > threshold:
+            verdict = 'FAIL'
+            failures.append('{}: pure is {:.2f}x slower than compiled, may '
+                            'be <= {:.1f}x'.format(case, ratio, threshold))
+        elif not most and round(ratio, 2) < threshold:
             # judged on the ratio as printed, so that the table and the
             # verdict never disagree over a rounding difference
             verdict = 'FAIL'
@@ -112,7 +145,9 @@ def evaluate(results, stat='min'):
                             'needs >= {:.1f}x'.format(case, ratio, threshold))
         else:
             verdict = 'PASS'
-        rows.append((case, pure_ns, comp_ns, ratio, threshold, verdict))
+        rows.append((case, pure_ns, comp_ns, ratio,
+                     None if threshold is None else
+                     ('<=' if most else '>=', threshold), verdict))
     if not any(impl == 'compiled' for _, impl in results):
         failures.insert(0, 'no compiled twin was benchmarked: {} ({})'.format(
             missing_reason or 'the compiled twins are missing', BUILD_HINT))
@@ -134,6 +169,56 @@ def evaluate(results, stat='min'):
     else:
         notes.append('httptools reference: not measured')
     return rows, failures, notes
+
+
+def evaluate_growth(results, stat='min'):
+    """Compare larger and smaller inputs on each twin.
+
+    Returns ``(rows, failures)``: one row per (case, twin) as ``(label,
+    larger_ns, smaller_ns, ratio, threshold, verdict)``. A twin with no
+    results at all is skipped here (:func:`evaluate` already fails a run
+    without compiled results); a pair with one side missing fails.
+    """
+    rows = []
+    failures = []
+    for larger, smaller, threshold in GROWTH:
+        for impl in IMPLS:
+            big = results.get((larger, impl))
+            small = results.get((smaller, impl))
+            label = '{} / {} ({})'.format(larger, smaller, impl)
+            if big is None and small is None and not any(
+                    i == impl for _, i in results):
+                continue  # this twin was not measured at all
+            if big is None or small is None:
+                failures.append('{}: no result for {}'.format(
+                    label, larger if big is None else smaller))
+                rows.append((label, None, None, None, threshold, 'FAIL'))
+                continue
+            big_ns = big['stats'][stat] * 1e9
+            small_ns = small['stats'][stat] * 1e9
+            ratio = big_ns / small_ns if small_ns > 0 else None
+            if ratio is None or round(ratio, 2) > threshold:
+                verdict = 'FAIL'
+                failures.append('{}: the larger input takes {} the time, '
+                                'may be <= {:.1f}x'.format(
+                                    label, _cell(ratio, '{:.2f}x'),
+                                    threshold))
+            else:
+                verdict = 'PASS'
+            rows.append((label, big_ns, small_ns, ratio, threshold, verdict))
+    return rows, failures
+
+
+def format_growth(rows, stat):
+    """Return the growth results as an aligned text table."""
+    header = ('larger / smaller (twin)', 'larger ns/op', 'smaller ns/op',
+              'ratio', 'threshold', 'result')
+    lines = [header] + [
+        (label, _cell(big, '{:.0f}'), _cell(small, '{:.0f}'),
+         _cell(ratio, '{:.2f}x'), '<= {:.1f}x'.format(threshold), verdict)
+        for label, big, small, ratio, threshold, verdict in rows]
+    return _align(lines, 'growth gate: the same twin on a larger input, {} '
+                  'time per op'.format(stat))
 
 
 def evaluate_json(results, stat='min'):
@@ -220,18 +305,10 @@ def format_table(rows, stat):
     for case, pure_ns, comp_ns, ratio, threshold, verdict in rows:
         lines.append((case, _cell(pure_ns, '{:.0f}'),
                       _cell(comp_ns, '{:.0f}'), _cell(ratio, '{:.2f}x'),
-                      _cell(threshold, '>= {:.1f}x'), verdict))
-    widths = [max(len(line[i]) for line in lines)
-              for i in range(len(header))]
-    out = ['speed gate: compiled vs pure, {} time per op'.format(stat)]
-    for n, line in enumerate(lines):
-        cells = [line[0].ljust(widths[0])]
-        cells += [cell.rjust(width) for cell, width in
-                  zip(line[1:], widths[1:])]
-        out.append('  '.join(cells).rstrip())
-        if n == 0:
-            out.append('  '.join('-' * width for width in widths))
-    return '\n'.join(out)
+                      '-' if threshold is None else
+                      '{} {:.1f}x'.format(*threshold), verdict))
+    return _align(lines, 'speed gate: compiled vs pure, {} time per '
+                  'op'.format(stat))
 
 
 def main(argv=None):
@@ -252,6 +329,10 @@ def main(argv=None):
     print(format_table(rows, args.stat))
     for note in notes:
         print(note)
+    growth, growth_failures = evaluate_growth(results, args.stat)
+    print()
+    print(format_growth(growth, args.stat))
+    failures += growth_failures
     json_rows, json_failures = evaluate_json(results, args.stat)
     print()
     print(format_json_table(json_rows, args.stat))

@@ -11,7 +11,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GATE = os.path.join(ROOT, 'benchmarks', 'gate.py')
 
 THRESHOLDS = {'parse_head': 4.0, 'head_lines': 4.0, 'parse_urlencoded': 8.0,
-              'urldecode': 8.0, 'route_hit': 3.0, 'route_404': 3.0,
+              'urldecode': 8.0, 'route_hit': 3.0, 'route_404': 2.5,
               'mask_64k': 20.0}
 INFO_ONLY = ('mask_125',)
 PURE_SECONDS = 1e-5
@@ -20,6 +20,13 @@ JSON_LIMITS = {'json_dumps': (2.0, 4.0), 'json_loads': (2.0, 1.8),
                'json_dumps_nulls': (None, 1.5),
                'json_loads_small': (None, 2.0)}
 ORJSON_SECONDS = 1e-6
+# pure may be at most this many times slower on these worst cases
+WITHIN = {'route_multi_900': 30.0, 'route_path_end_1000': 30.0,
+          'route_path_end_8000': 30.0}
+# (larger, smaller, most): growth on each twin
+GROWTH = (('find_route_20000', 'find_route_20', 2.0),
+          ('route_multi_900', 'route_multi_100', 18.0),
+          ('route_path_end_8000', 'route_path_end_1000', 16.0))
 
 
 def _entry(case, impl, seconds, median=None, **extra):
@@ -54,9 +61,25 @@ def _results(ratios=None, compiled=True, httptools=True):
         if compiled:
             ratio = ratios.get(case, THRESHOLDS.get(case, 2.0))
             entries.append(_entry(case, 'compiled', PURE_SECONDS / ratio))
+    # the worst cases: pure twice as slow as compiled, the larger inputs
+    # 1.5 times as slow as the smaller ones
+    for larger, smaller, _ in GROWTH:
+        for case, scale in ((smaller, 1.0), (larger, 1.5)):
+            if case not in [e['extra_info']['case'] for e in entries]:
+                entries.append(_entry(case, 'pure', PURE_SECONDS * scale))
+                if compiled:
+                    entries.append(_entry(case, 'compiled',
+                                          PURE_SECONDS * scale / 2))
     if httptools:
         entries.append(_entry('parse_head', 'httptools', 5e-6))
     return {'benchmarks': entries}
+
+
+def _set(data, case, impl, seconds):
+    for entry in data['benchmarks']:
+        info = entry['extra_info']
+        if info['case'] == case and info['impl'] == impl:
+            entry['stats']['min'] = entry['stats']['median'] = seconds
 
 
 class TestGate(unittest.TestCase):
@@ -202,6 +225,53 @@ class TestGate(unittest.TestCase):
         rc, out = self.gate(data)
         self.assertEqual(rc, 1, out)
         self.assertIn('json_loads: no ours result', out)
+
+    def test_pure_within_fails_above_its_bound(self):
+        for case, most in WITHIN.items():
+            data = _results()
+            times = {e['extra_info']['impl']: e['stats']['min']
+                     for e in data['benchmarks']
+                     if e['extra_info']['case'] == case}
+            # move the side that keeps the growth ratios within bounds
+            if case in [smaller for _, smaller, _ in GROWTH]:
+                _set(data, case, 'pure', times['compiled'] * most * 1.01)
+            else:
+                _set(data, case, 'compiled', times['pure'] / (most * 1.01))
+            rc, out = self.gate(data)
+            self.assertEqual(rc, 1, out)
+            self.assertIn('{}: pure is {:.2f}x slower than compiled, may be '
+                          '<= {:.1f}x'.format(case, most * 1.01, most), out)
+            failures = [line for line in out.splitlines()
+                        if line.startswith('  - ')]
+            self.assertEqual(len(failures), 1, out)
+
+    def test_growth_is_gated_on_each_twin(self):
+        rc, out = self.gate(_results())
+        self.assertEqual(rc, 0, out)
+        self.assertIn('growth gate', out)
+        for larger, smaller, most in GROWTH:
+            for impl in ('pure', 'compiled'):
+                self.assertIn('{} / {} ({})'.format(larger, smaller, impl),
+                              out)
+                data = _results()
+                _set(data, larger, impl, (PURE_SECONDS if impl == 'pure'
+                                          else PURE_SECONDS / 2) * most * 1.1)
+                rc, out2 = self.gate(data)
+                self.assertEqual(rc, 1, out2)
+                self.assertIn('{} / {} ({}): the larger input takes {:.2f}x '
+                              'the time, may be <= {:.1f}x'.format(
+                                  larger, smaller, impl, most * 1.1, most),
+                              out2)
+
+    def test_growth_pair_missing_fails(self):
+        data = _results()
+        data['benchmarks'] = [e for e in data['benchmarks']
+                              if e['extra_info'] != {'case': 'find_route_20',
+                                                     'impl': 'compiled'}]
+        rc, out = self.gate(data)
+        self.assertEqual(rc, 1, out)
+        self.assertIn('find_route_20000 / find_route_20 (compiled): no result '
+                      'for find_route_20', out)
 
     def test_unreadable_file(self):
         proc = subprocess.run([sys.executable, GATE, os.path.join(

@@ -19,7 +19,7 @@ from cpython.mem cimport PyMem_Malloc, PyMem_Free
 from cpython.unicode cimport (PyUnicode_GET_LENGTH, PyUnicode_READ_CHAR,
                               PyUnicode_KIND, PyUnicode_DATA, PyUnicode_READ,
                               PyUnicode_1BYTE_KIND)
-from libc.string cimport memchr, memcmp
+from libc.string cimport memcmp
 
 from microdot._speedups import _pure as _py
 
@@ -66,16 +66,15 @@ cdef Py_ssize_t _count_segments(str path):
     # the length of path[1:].split('/'), for a path that starts with '/'
     cdef Py_ssize_t n = PyUnicode_GET_LENGTH(path), i, count = 0
     cdef int kind = PyUnicode_KIND(path)
-    cdef const char *data = <const char *>PyUnicode_DATA(path)
-    cdef const char *p = data
-    cdef const char *end = data + n
+    cdef const unsigned char *p
+    cdef const void *data = PyUnicode_DATA(path)
     if kind == PyUnicode_1BYTE_KIND:
-        while True:
-            p = <const char *>memchr(p, 47, end - p)
-            if p == NULL:
-                return count
-            count += 1
-            p += 1
+        # a plain loop: segments are short, a memchr call per slash costs
+        # more than the bytes it skips
+        p = <const unsigned char *>data
+        for i in range(n):
+            count += p[i] == 47
+        return count
     for i in range(n):
         if PyUnicode_READ(kind, data, i) == u'/':
             count += 1
@@ -85,15 +84,15 @@ cdef Py_ssize_t _count_segments(str path):
 cdef void _fill_starts(str path, Py_ssize_t *starts, Py_ssize_t nsegs):
     cdef Py_ssize_t n = PyUnicode_GET_LENGTH(path), i, k = 1
     cdef int kind = PyUnicode_KIND(path)
-    cdef const char *data = <const char *>PyUnicode_DATA(path)
-    cdef const char *p = data + 1
+    cdef const unsigned char *p
+    cdef const void *data = PyUnicode_DATA(path)
     starts[0] = 1
     if kind == PyUnicode_1BYTE_KIND:
-        while k < nsegs:
-            p = <const char *>memchr(p, 47, data + n - p)
-            p += 1
-            starts[k] = p - data
-            k += 1
+        p = <const unsigned char *>data
+        for i in range(1, n):
+            if p[i] == 47:
+                starts[k] = i + 1
+                k += 1
     else:
         for i in range(1, n):
             if PyUnicode_READ(kind, data, i) == u'/':

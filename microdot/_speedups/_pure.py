@@ -400,6 +400,8 @@ class Router:
         found = list(self.static.get(path, ()))
         nodes = [self.tree]
         for seg in segs:
+            if not nodes:
+                break
             after = []
             for node in nodes:
                 if 2 in node:
