@@ -786,17 +786,20 @@ class RouterChecks(TwinChecks):
         self.assertEqual(router.entries, [
             (('GET',), STATIC, '/a'),
             (('GET', 'PUT'), SEGMENTS, ((STR, 'x', None),))])
-        self.assertEqual(router.static, {'/a': [0]})
+        self.assertEqual(router.static, {'/a': (0,)})
         router.add(['GET'], SEGMENTS, ('a', (PATH, 'p', None), 'z'))
         router.add(['GET'], SEGMENTS, ('a', (INT, 'n', None)))
         router.add(['GET'], SEGMENTS, ('a', (PATH, 'p', None)))
         router.add(['GET'], CALLABLE, _none)
+        router.add(['GET'], SEGMENTS, ('a', (STR, 'n', None)))
+        router.add(['GET'], STATIC, '/a')
         self.assertEqual(router.always, [5])
+        self.assertEqual(router.static, {'/a': (0, 7)})
         # literals lead to the next node, 0 follows a dynamic item, 1 holds
         # the routes ending there, 2 those whose path item comes next
         self.assertEqual(router.tree, {
-            0: {1: [1]},
-            'a': {0: {1: [3]}, 2: {'z': [2], None: [4]}}})
+            0: {1: (1,)},
+            'a': {0: {1: (3, 6)}, 2: {'z': (2,), None: (4,)}}})
 
     def test_bad_spec_is_refused(self):
         router = self.impl.Router()

@@ -163,9 +163,10 @@ cdef inline bint _run_fits(object spec, Py_ssize_t i, Py_ssize_t r,
 
 cdef bint _place(object spec, Py_ssize_t m, str path, Py_ssize_t *starts,
                  Py_ssize_t n, Py_ssize_t *where) except -1:
-    # _pure._place: where[k] is the first segment of item k, where[m] = n.
-    # Runs of one-segment items are placed from the right, each as far right
-    # as the path item after it allows; no backtracking, no recursion.
+    # the placement of _pure._match_split: where[k] is the first segment of
+    # item k, where[m] = n. Runs of one-segment items are placed from the
+    # right, each as far right as the path item after it allows; no
+    # backtracking, no recursion.
     cdef Py_ssize_t i, j = m, r, e, stop, t, top = n
     cdef bint exact = True
     cdef object item
@@ -286,6 +287,8 @@ cdef list _walk(list found, list nodes, Py_ssize_t d, str path,
                 value = node.get(0)
                 if value is not None:
                     after.append(value)
+        if not after:
+            return found
         nodes = after
         d += 1
     for node in nodes:

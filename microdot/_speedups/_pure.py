@@ -347,10 +347,10 @@ class Router:
     expressions) are tried for every path.
 
     A tree node is a dict: a literal segment leads to the next node, ``0``
-    to the node after a one-segment dynamic item, ``1`` to the routes whose
-    spec ends there, and ``2`` to the routes whose first ``path`` item comes
-    next, in a dict keyed by the last item of their spec when it is a literal
-    (else ``None``).
+    to the node after a one-segment dynamic item, ``1`` to the indexes of the
+    routes whose spec ends there, and ``2`` to the routes whose first
+    ``path`` item comes next, in a dict keyed by the last item of their spec
+    when it is a literal (else ``None``).
     """
 
     def __init__(self):
@@ -371,22 +371,21 @@ class Router:
         """
         methods = tuple(methods)
         index = len(self.entries)
+        # route lists are tuples: smaller than lists on MicroPython
         if kind == ROUTE_STATIC:
-            self.static.setdefault(data, []).append(index)
+            self.static[data] = self.static.get(data, ()) + (index,)
         elif kind == ROUTE_SEGMENTS:
             node = self.tree
+            key = 1
             for item in data:
                 if not isinstance(item, str):
                     if item[0] == SEG_PATH:
-                        item = data[-1]
-                        node = node.setdefault(2, {}).setdefault(
-                            item if isinstance(item, str) else None, [])
+                        node = node.setdefault(2, {})
+                        key = data[-1] if isinstance(data[-1], str) else None
                         break
                     item = 0
                 node = node.setdefault(item, {})
-            else:
-                node = node.setdefault(1, [])
-            node.append(index)
+            node[key] = node.get(key, ()) + (index,)
         elif kind == ROUTE_CALLABLE:
             self.always.append(index)
         else:

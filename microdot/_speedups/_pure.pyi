@@ -38,7 +38,7 @@ _Node = Dict[Union[str, int], Any]
 
 class Router:
     entries: List[Tuple[Tuple[str, ...], int, _RouteData]]
-    static: Dict[str, List[int]]
+    static: Dict[str, Tuple[int, ...]]
     tree: _Node
     always: List[int]
     def __init__(self) -> None: ...
