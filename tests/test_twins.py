@@ -383,8 +383,8 @@ GREEDY_CASES = [
     ((_A, '', _B), '/a//b', {'a': 'a', 'b': 'b'}),
     ((_A, '', _B), '/a///b', {'a': 'a/', 'b': 'b'}),
     ((_A, (STR, 's', None), _B), '/a//b/c', {'a': 'a/', 's': 'b', 'b': 'c'}),
-    ((_A, (INT, 'n', None), _B), '/1/-/2/x/y', {'a': '1/-', 'n': '2',
-                                               'b': 'x/y'}),
+    ((_A, (INT, 'n', None), _B), '/1/-/2/x/y',
+     {'a': '1/-', 'n': '2', 'b': 'x/y'}),
     (_MULTI, '/multi' + '/a' * 900 + '/end',
      {'a': '/'.join(['a'] * 898), 'b': 'a', 'c': 'a'}),
     (_MULTI, '/multi' + '/a' * 900, None),
@@ -709,6 +709,7 @@ ROUTER_LOOKUPS = [
     ('GET', '/caf\u00e9', (-1, -1, None)),
     ('get', '/', (-1, 6, None)),
 ]
+
 
 def _tree_table(impl):
     """Routes whose literal and dynamic branches overlap in the tree."""

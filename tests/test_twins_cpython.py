@@ -124,8 +124,9 @@ EXTRA_HEADS = []
 EXTRA_URLDECODE = [_SURROGATE + '+x', _SURROGATE + '%41', 'a%41' + _SURROGATE]
 EXTRA_URLENCODED = []
 EXTRA_MASKS = [
-    (memoryview(array.array('H', [1, 2])), b'abcd'), ('abcd', b''), (MASK_KEY, 5), (5, b'x'), (MASK_KEY, _RELEASED),
-    (_RELEASED, b'x'), (MASK_KEY, None), (b'abc', None)]
+    (memoryview(array.array('H', [1, 2])), b'abcd'), ('abcd', b''),
+    (MASK_KEY, 5), (5, b'x'), (MASK_KEY, _RELEASED), (_RELEASED, b'x'),
+    (MASK_KEY, None), (b'abc', None)]
 EXTRA_SEGMENTS = [
     (['a', [STR, 'n', None]], '/a/b'), ((Text('a'),), '/a'),
     (('a', (INT, 'n', None)), '/a/' + _SURROGATE), ((5,), '/a'),
@@ -156,8 +157,8 @@ DELEGATED = {
         'a=1&b=%41' + _SURROGATE, 'a=1&' + _SURROGATE + '%41',
         Text('a=1&b'), Blob(b'a=1&b'), bytearray(b'a=%41&b'), None, 5],
     'mask': [
-        (MASK_KEY, _ODD_VIEW), (MASK_KEY, memoryview(b'abcdefghij')[::2]), ('abcd', b'x'),
-        (MASK_KEY, [1, 2, 3]), (MASK_KEY, 'text'),
+        (MASK_KEY, _ODD_VIEW), (MASK_KEY, memoryview(b'abcdefghij')[::2]),
+        ('abcd', b'x'), (MASK_KEY, [1, 2, 3]), (MASK_KEY, 'text'),
         (Blob(MASK_KEY), Blob(b'xyz'))],
     'match_segments': [
         (('a',), b'/a'), (('a',), Text('/a')),
