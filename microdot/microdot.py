@@ -539,15 +539,12 @@ class Request:
             self.content_length = _parse_content_length(value)
         self.content_type = headers.get('Content-Type')
         value = headers.get('Cookie')
-        if value:
+        if value is not None:
+            # as microdot 2.7 (whose suite checks it): every ';'-separated
+            # piece is a cookie, so an empty piece gives a '' cookie
             for cookie in value.split(';'):
-                cookie = cookie.strip()
-                if cookie:
-                    if '=' in cookie:
-                        name, cookie = cookie.split('=', 1)
-                    else:
-                        name, cookie = cookie, ''
-                    self.cookies[name] = cookie
+                pair = cookie.strip().split('=', 1)
+                self.cookies[pair[0]] = pair[1] if len(pair) == 2 else ''
 
         self._body = body
         self.body_used = False

@@ -166,13 +166,28 @@ class TestRequest(unittest.TestCase):
 
     def test_cookies(self):
         fd = get_request_fd('GET', '/', headers={
-            'Cookie': 'a=1; b=x=y;; flag; ;c=;  d = 2 '})
+            'Cookie': 'a=1; b=x=y; flag;c=;  d = 2 '})
         req = create(fd)
         self.assertEqual(req.cookies, {'a': '1', 'b': 'x=y', 'flag': '',
                                        'c': '', 'd ': ' 2'})
 
+    def test_empty_cookie_pieces(self):
+        # microdot 2.7's own suite expects an empty piece (a trailing ';',
+        # ';;', '; ;') to give a cookie named '' with an empty value
+        for header in ('foo=bar;nothing;abc=def;',
+                       'foo=bar;; nothing; ;abc=def'):
+            req = create(get_request_fd('GET', '/',
+                                        headers={'Cookie': header}))
+            self.assertEqual(req.cookies, {'foo': 'bar', 'nothing': '',
+                                           'abc': 'def', '': ''}, header)
+
     def test_empty_cookie_header(self):
+        # as in microdot 2.7: an empty Cookie header is one empty piece
         req = create(get_request_fd('GET', '/', headers={'Cookie': ''}))
+        self.assertEqual(req.cookies, {'': ''})
+
+    def test_no_cookie_header(self):
+        req = create(get_request_fd('GET', '/'))
         self.assertEqual(req.cookies, {})
 
     def test_args(self):
