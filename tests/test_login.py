@@ -259,3 +259,121 @@ class TestLogin(unittest.TestCase):
             return 'never'
         res = _run(TestClient(plain).get('/'))
         self.assertEqual(res.status_code, 500)
+
+    def test_fresh_redirect_sets_no_cookie(self):
+        # as microdot 2.7: @login.fresh decides from the session alone, so a
+        # remember cookie is not turned into a (stale) login on the way to
+        # the login page
+        app, _ = make_app()
+        client = TestClient(app)
+
+        async def run():
+            await client.post('/login?remember=yes')
+            del client.cookies['session']
+            res = await client.get('/fresh')
+            self.assertEqual(res.status_code, 302)
+            self.assertEqual(res.headers['Location'], '/login?next=/fresh')
+            self.assertNotIn('Set-Cookie', res.headers)
+            self.assertNotIn('session', client.cookies)
+            self.assertEqual(app.loads, [])
+            # a route that only needs a login restores it
+            res = await client.get('/secret')
+            self.assertEqual(res.text, 'secret for susan')
+            names = [c.split('=', 1)[0] for c in res.headers['Set-Cookie']]
+            self.assertEqual(sorted(names), ['_remember', 'session'])
+        _run(run())
+
+    def test_remember_cookie_follows_session_cookie_options(self):
+        # a deliberate difference from microdot 2.7, which sets only Max-Age:
+        # the remember cookie is a credential that lasts for days, so it
+        # takes the session cookie's attributes (HttpOnly, Path=/ by default)
+        app = Microdot()
+        Session(app, secret_key=KEY, cookie_options={
+            'path': '/app', 'domain': 'example.com', 'secure': True})
+        login = Login()
+
+        @login.user_loader
+        def load(user_id):
+            return USERS.get(user_id)
+
+        @app.post('/app/login')
+        async def do_login(request):
+            return await login.login_user(request, USERS[1], remember=3)
+
+        @app.post('/app/logout')
+        async def logout(request):
+            await login.logout_user(request)
+            return 'bye'
+
+        client = TestClient(app)
+
+        def remember_header(res):
+            found = [c for c in res.headers['Set-Cookie']
+                     if c.startswith('_remember=')]
+            self.assertEqual(len(found), 1)
+            return found[0].split('; ')
+
+        async def run():
+            res = await client.post('/app/login')
+            parts = remember_header(res)
+            self.assertEqual(sorted(parts[1:]), sorted([
+                'Path=/app', 'Domain=example.com',
+                'Max-Age={}'.format(3 * 24 * 3600), 'Secure', 'HttpOnly']))
+            self.assertIn('_remember', client.cookies)
+            # logging out deletes it with the same Path and Domain (else a
+            # browser keeps it) and an empty value instead of a signed token
+            res = await client.post('/app/logout')
+            parts = remember_header(res)
+            self.assertEqual(parts[0], '_remember=')
+            self.assertEqual(sorted(parts[1:]), sorted([
+                'Path=/app', 'Domain=example.com',
+                'Expires=Thu, 01 Jan 1970 00:00:01 GMT', 'Max-Age=0',
+                'Secure', 'HttpOnly']))
+            self.assertNotIn('_remember', client.cookies)
+        _run(run())
+
+    def test_default_remember_cookie_attributes(self):
+        app, _ = make_app()
+        res = _run(TestClient(app).post('/login?remember=yes'))
+        remember = [c for c in res.headers['Set-Cookie']
+                    if c.startswith('_remember=')][0].split('; ')
+        self.assertEqual(sorted(remember[1:]), [
+            'HttpOnly', 'Max-Age={}'.format(30 * 24 * 3600), 'Path=/'])
+
+    def test_user_loader_returns_the_function(self):
+        # microdot 2.7's decorator returns None, leaving the decorated name
+        # unusable; returning the function changes nothing else
+        login = Login()
+
+        def load(user_id):
+            return None
+        self.assertIs(login.user_loader(load), load)
+        self.assertIs(login.user_loader_callback, load)
+
+    def test_user_id_zero(self):
+        # microdot 2.7 takes a false user ID for "nobody" and redirects
+        app = Microdot()
+        Session(app, secret_key=KEY)
+        login = Login()
+        zero = User(0, 'root')
+
+        @login.user_loader
+        def load(user_id):
+            return zero if user_id == 0 else None
+
+        @app.post('/login')
+        async def do_login(request):
+            return await login.login_user(request, zero)
+
+        @app.get('/')
+        @login
+        async def index(request):
+            return 'hello ' + request.g.current_user.name
+
+        client = TestClient(app)
+
+        async def run():
+            await client.post('/login')
+            res = await client.get('/')
+            self.assertEqual(res.text, 'hello root')
+        _run(run())
