@@ -4,7 +4,11 @@ microdot.jinja
 
 Templates rendered with Jinja2 (CPython only).
 """
-import jinja2
+# microdot 2.7 imports these three by name, so applications may import them
+# from here
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+__all__ = ['Template', 'Environment', 'FileSystemLoader', 'select_autoescape']
 
 
 class Template:
@@ -44,9 +48,9 @@ class Template:
         ``kwargs`` sets ``autoescape``.
         """
         # an explicit autoescape setting in kwargs wins over the default
-        kwargs.setdefault('autoescape', jinja2.select_autoescape())
-        loader = jinja2.FileSystemLoader(template_dir)
-        cls.jinja_env = jinja2.Environment(
+        kwargs.setdefault('autoescape', select_autoescape())
+        loader = FileSystemLoader(template_dir)
+        cls.jinja_env = Environment(
             loader=loader, enable_async=enable_async, **kwargs)
 
     def __init__(self, template, **kwargs):

@@ -57,6 +57,28 @@ class TestJinja(JinjaTestCase):
         self.assertIsInstance(Template('hello.html').template,
                               jinja2.Template)
 
+    def test_reexports_jinja_names(self):
+        # microdot 2.7's module imports these by name; code written for it
+        # may import them from microdot.jinja
+        import microdot.jinja
+        from microdot.jinja import Environment, FileSystemLoader, \
+            select_autoescape
+        self.assertIs(Environment, jinja2.Environment)
+        self.assertIs(FileSystemLoader, jinja2.FileSystemLoader)
+        self.assertIs(select_autoescape, jinja2.select_autoescape)
+        names = {}
+        exec('from microdot.jinja import *', names)
+        self.assertEqual(
+            sorted(n for n in names if not n.startswith('__')),
+            ['Environment', 'FileSystemLoader', 'Template',
+             'select_autoescape'])
+        # an environment built from them renders the test templates
+        env = Environment(loader=FileSystemLoader(TEMPLATE_DIR),
+                          autoescape=select_autoescape())
+        self.assertEqual(env.get_template('hello.html').render(name='<i>'),
+                         HELLO.format('&lt;i&gt;'))
+        self.assertIs(microdot.jinja.Environment, jinja2.Environment)
+
     def test_environment_kwargs(self):
         Template.initialize(TEMPLATE_DIR, trim_blocks=True,
                             autoescape=False)
