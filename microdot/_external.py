@@ -29,12 +29,20 @@ class ExternalServerMixin:
                 else os.getpid()
             os.kill(leader, signal.SIGTERM)
 
-    def run(self, host='0.0.0.0', port=5000, debug=False, ssl=None,
-            workers=1):
+    def run(self, host='0.0.0.0', port=5000, debug=False, **options):
         """Serve the application with the embedded server.
+
+        :param host: the address to listen on.
+        :param port: the port to listen on.
+        :param debug: print each request and diagnostics.
+        :param options: the other keyword arguments of the embedded server's
+                        ``run()``, such as ``ssl`` and ``workers``.
 
         This is for development: in production start an ASGI or WSGI web
         server and give it this instance as the application.
         """
+        # microdot 2.7's signature: ssl (and workers) can only be given by
+        # keyword here, which mypy flags as an incompatible override
+        # (silenced in asgi.py and wsgi.py)
         self.embedded_server = True
-        super().run(host, port, debug, ssl, workers)
+        super().run(host=host, port=port, debug=debug, **options)

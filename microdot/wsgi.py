@@ -108,7 +108,7 @@ class _SyncBody:
 BaseMicrodot = _core.Microdot
 
 
-class Microdot(ExternalServerMixin,  # type: ignore[no-redef]
+class Microdot(ExternalServerMixin,  # type: ignore[no-redef, misc]
                BaseMicrodot):
     """A :class:`Microdot <microdot.Microdot>` application that is also a
     WSGI callable: pass the instance to a WSGI web server.
