@@ -9,6 +9,7 @@
 #   make conformance   Autobahn|Testsuite against the WebSocket server on
 #                every transport (installs wstest into .venv-wstest; needs
 #                a Python 2.7, see ci/conformance.py)
+#   make upstream-tests   upstream microdot 2.7.0's own suite against this package
 #   make clean   remove build products; `make distclean` also removes .venv
 
 PYTHON ?= python3
@@ -16,7 +17,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.stamp
 
-.PHONY: all venv build run test bench mpy heap conformance clean distclean
+.PHONY: all venv build run test bench mpy heap conformance upstream-tests clean distclean
 
 all: test
 
@@ -35,8 +36,14 @@ $(STAMP): pyproject.toml setup.py requirements-dev.txt ci/fetch_utemplate.py
 	$(PY) ci/fetch_utemplate.py .mplib
 	touch $@
 
+# The editable install's metadata holds the version it was installed with:
+# reinstall (the package only) when microdot.__version__ may have changed.
+$(VENV)/.version-stamp: $(STAMP) microdot/__init__.py
+	$(PY) -m pip install --quiet --no-build-isolation --no-deps -e .
+	touch $@
+
 # Compile the twins in place; setup.py decides which extensions exist.
-build: venv
+build: venv $(VENV)/.version-stamp
 	$(PY) setup.py --quiet build_ext --inplace
 
 run: venv build
@@ -60,10 +67,16 @@ heap: venv
 conformance: venv build
 	$(PY) ci/conformance.py
 
+# Downloads microdot 2.7.0's sdist once (into .cache/upstream, checked by
+# its SHA-256) and runs its tests on compiled CPython, pure CPython and
+# MicroPython.
+upstream-tests: venv build
+	bash ci/test.sh upstream
+
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .hypothesis .benchmarks .mypy_cache
 	rm -f microdot/_speedups/*.so microdot/_speedups/*.c
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -print | xargs rm -rf
 
 distclean: clean
-	rm -rf $(VENV) .venv-wstest
+	rm -rf $(VENV) .venv-wstest .cache

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 PY=${PY:-.venv/bin/python}
 MICROPYTHON=${MICROPYTHON:-.venv/bin/micropython}
-STEPS=(compiled pure micropython mpy heap conformance dist bench)
+STEPS=(compiled pure micropython mpy heap conformance upstream dist bench)
 
 LOG=$(mktemp)
 OUT=$(mktemp)
@@ -88,6 +88,12 @@ step_heap() {
 # a minute, plus the first install of wstest into .venv-wstest.
 step_conformance() {
     counted "$PY" ci/conformance.py
+}
+
+# Upstream microdot 2.7.0's own test suite (from its sdist on PyPI, cached
+# in .cache/upstream) against this package: compiled, pure, MicroPython.
+step_upstream() {
+    counted env MICROPYTHON="$MICROPYTHON" "$PY" ci/upstream_suite.py
 }
 
 # The built wheel and sdist, installed in fresh venvs, each running the
