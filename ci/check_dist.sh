@@ -119,10 +119,12 @@ run_suite() {  # run_suite VENV LABEL [VAR=VALUE...]: the suite, outside ROOT
     shift 2
     local dir="$WORK/run-$label"
     mkdir -p "$dir"
-    # the suite and the scripts some tests run (benchmarks/gate.py), but
+    # the suite and the scripts some tests run (benchmarks/gate.py,
+    # ci/upstream_suite.py), but
     # never the package: microdot must come from the venv
     cp -r "$ROOT/tests" "$dir/tests"
     [ ! -d "$ROOT/benchmarks" ] || cp -r "$ROOT/benchmarks" "$dir/benchmarks"
+    [ ! -d "$ROOT/ci" ] || cp -r "$ROOT/ci" "$dir/ci"
     find "$dir/tests" -name __pycache__ -prune -exec rm -rf {} +
     local extra=()
     if [ "$label" = pure ]; then

@@ -10,6 +10,8 @@ import tempfile
 import unittest
 from unittest import mock
 
+import microdot
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, 'ci', 'upstream_suite.py')
 MP_SCRIPT = os.path.join(ROOT, 'ci', 'upstream_suite_mp.py')
@@ -57,6 +59,10 @@ class UpstreamSuiteTestCase(unittest.TestCase):
             # wheel, without the ci/ scripts
             self.skipTest('no ci/upstream_suite.py next to the tests')
         self.suite = _load(SCRIPT, 'upstream_suite_under_test')
+        # the package under test: the checkout's, or an installed one when
+        # the suite runs from a copy (ci/check_dist.sh)
+        self.suite.ROOT = os.path.dirname(os.path.dirname(os.path.abspath(
+            microdot.__file__)))
         self.tmp = tempfile.TemporaryDirectory()
         self.addCleanup(self.tmp.cleanup)
         self.suite.CACHE = self.tmp.name
@@ -140,7 +146,8 @@ class TestRun(UpstreamSuiteTestCase):
             f.write(SAMPLE_TESTS)
         with open(os.path.join(self.tmp.name, 'pytest.ini'), 'w') as f:
             f.write('[pytest]\n')
-        self.env = dict(os.environ, PYTHONPATH=ROOT, MICRODOT_PURE='1')
+        self.env = dict(os.environ, PYTHONPATH=self.suite.ROOT,
+                        MICRODOT_PURE='1')
         self.env.pop('MICRODOT_REQUIRE_SPEEDUPS', None)
 
     def run_pytest(self, mode, args, exclude=()):
