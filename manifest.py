@@ -16,7 +16,7 @@
 # that the lists below match the imports of the modules.
 
 metadata(description="The impossibly small web framework for MicroPython",
-         version="2.5.0", license="MIT")
+         version="2.7.0.post1", license="MIT")
 
 options.defaults(extensions=None)  # None: every extension below
 
