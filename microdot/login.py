@@ -42,27 +42,9 @@ class Login:
         async def load_user(user_id):
             return await find_user(user_id)
 
-    Deliberate differences from microdot 2.7, each for a reason:
-
-    - the "remember me" cookie (``_remember``) takes the session cookie's
-      options (``Path=/`` and ``HttpOnly`` by default, plus ``Domain`` or
-      ``Secure`` when the session sets them) where microdot 2.7 sets only
-      ``Max-Age``: it is a credential that lasts for days, so scripts must
-      not read it, and without ``Path`` a login page under ``/auth/`` would
-      scope it to ``/auth`` where the rest of the site never sees it;
-    - logging out deletes it with an empty value, the same ``Path`` and
-      ``Domain`` (which a browser needs to match the cookie) and
-      ``Max-Age=0``, instead of sending a new signed token with
-      ``Max-Age=0``;
-    - a login restored from the cookie keeps the number of days it was
-      given (microdot 2.7 renews it for 30 days, reading a ``_days`` key
-      that it never writes);
-    - the ``next`` argument is followed only when it is a path on this site
-      (microdot 2.7 accepts ``//other.host/``, an open redirect);
-    - a user whose ID is ``0`` (or another false value but ``None``) can
-      log in; microdot 2.7 redirects such a user to the login page;
-    - :meth:`user_loader` returns the decorated function instead of
-      ``None``.
+    Unlike microdot 2.7, the remember cookie takes the session cookie's
+    options (``Path=/``, ``HttpOnly``) and is deleted with them; the reasons,
+    and the other differences, are in CHANGES.md.
     """
     def __init__(self, login_url='/login'):
         self.login_url = login_url
