@@ -19,9 +19,9 @@ except ImportError:  # MicroPython: symbolic links are found by ilistdir
     realpath = None
 
 _SEP = getattr(os, 'sep', '/')
-_DAYS = ('Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun')
-_MONTHS = ('Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep',
-           'Oct', 'Nov', 'Dec')
+# three letters each: one string costs less heap than a tuple of names
+_DAYS = 'MonTueWedThuFriSatSun'
+_MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec'
 
 #: Content types of common static files that :attr:`Response.types_map`
 #: lacks; that map is looked up first, so an entry added there wins. They
@@ -29,20 +29,15 @@ _MONTHS = ('Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep',
 types_map = {
     'htm': 'text/html',
     'mjs': 'text/javascript',
-    'map': 'application/json',
     'xml': 'application/xml',
     'pdf': 'application/pdf',
     'wasm': 'application/wasm',
+    'gz': 'application/gzip',
     'jpeg': 'image/jpeg',
     'webp': 'image/webp',
-    'avif': 'image/avif',
     'ico': 'image/x-icon',
-    'woff': 'font/woff',
     'woff2': 'font/woff2',
     'mp4': 'video/mp4',
-    'webm': 'video/webm',
-    'mp3': 'audio/mpeg',
-    'gz': 'application/gzip',
 }
 
 
@@ -104,7 +99,8 @@ def _stat(directory, parts, follow_symlinks):
 def _http_date(t):
     # IMF-fixdate of a time.gmtime() tuple
     return '{}, {:02d} {} {} {:02d}:{:02d}:{:02d} GMT'.format(
-        _DAYS[t[6]], t[2], _MONTHS[t[1] - 1], t[0], t[3], t[4], t[5])
+        _DAYS[t[6] * 3:t[6] * 3 + 3], t[2], _MONTHS[t[1] * 3 - 3:t[1] * 3],
+        t[0], t[3], t[4], t[5])
 
 
 def _date_tuple(value):
@@ -114,10 +110,10 @@ def _date_tuple(value):
     try:
         _, day, month, year, hms, gmt = value.split()
         h, m, s = hms.split(':')
-        if gmt != 'GMT':
+        i = _MONTHS.find(month)
+        if gmt != 'GMT' or i % 3 or len(month) != 3 or len(hms) != 8:
             return None
-        return (int(year), _MONTHS.index(month) + 1, int(day), int(h),
-                int(m), int(s))
+        return (int(year), i // 3 + 1, int(day), int(h), int(m), int(s))
     except Exception:  # other date formats are ignored, as RFC 9110 allows
         return None
 

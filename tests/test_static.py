@@ -403,8 +403,14 @@ class TestConditional(StaticCase):
         self.assertEqual(_http_date(epoch), 'Thu, 01 Jan 1970 00:00:00 GMT'
                          if epoch[0] == 1970 else
                          'Sat, 01 Jan 2000 00:00:00 GMT')
+        self.assertEqual(_date_tuple('Thu, 31 Dec 2037 23:59:59 GMT'),
+                         (2037, 12, 31, 23, 59, 59))
         for value in ['', 'Sun, 06 Nov 1994 08:49 GMT', 'a b c d e f',
-                      'Sun, 6 Nov 1994 08:49:37 CET']:
+                      'Sun, 6 Nov 1994 08:49:37 CET',
+                      'Sun, 06 No 1994 08:49:37 GMT',
+                      'Sun, 06 ovD 1994 08:49:37 GMT',
+                      'Sun, 06 November 1994 08:49:37 GMT',
+                      'Sun, 06 Nov 1994 8:49:37 GMT']:
             self.assertIsNone(_date_tuple(value), value)
 
 
