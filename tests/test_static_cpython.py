@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import gzip
 import http.client
+import importlib.util
 import io
 import os
 import shutil
@@ -336,6 +337,29 @@ class StaticServerMixin:
             res = c.response()
             self.assertEqual(res.status_line, 'HTTP/1.1 200 OK')
             self.assertEqual(res.body, b'hello world\n')
+
+
+class TestExample(unittest.TestCase):
+    def test_examples_static_files(self):
+        from microdot.test_client import TestClient
+        path = os.path.join(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__))), 'examples', 'static_files.py')
+        spec = importlib.util.spec_from_file_location('static_files', path)
+        example = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(example)
+        client = TestClient(example.app)
+
+        async def get(path):
+            return await client.get(path)
+
+        res = asyncio.run(get('/'))
+        self.assertEqual(res.status_code, 200)
+        self.assertIn(b'/static/style.css', res.body)
+        res = asyncio.run(get('/static/style.css'))
+        self.assertEqual(res.headers['Content-Type'], 'text/css')
+        self.assertEqual(res.headers['Cache-Control'], 'max-age=60')
+        res = asyncio.run(get('/static/../static_files.py'))
+        self.assertEqual(res.status_code, 404)
 
 
 class TestStaticHTTP11Server(StaticServerMixin, unittest.TestCase):
