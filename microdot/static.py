@@ -192,8 +192,9 @@ def send_from_directory(directory, path, request=None, max_age=None,
     :param follow_symlinks: ``False`` (the default) serves a symbolic link
                             only when its target is inside ``directory``
                             (on MicroPython, which cannot resolve links, it
-                            serves no link at all); ``True`` follows links
-                            anywhere.
+                            serves no link at all, and nothing from a file
+                            system whose ``ilistdir`` gives no entry types);
+                            ``True`` follows links anywhere.
     :param precompressed: when the client accepts gzip and ``name.gz``
                           exists next to ``name``, send it with
                           ``Content-Encoding: gzip`` and the content type

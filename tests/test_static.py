@@ -287,6 +287,10 @@ class TestTraversal(StaticCase):
         '/static/%c0%ae%c0%ae/outside/secret.txt',
         '/static/%',
         '/static/....//outside/secret.txt',
+        '/static/' + 'a' * 300,
+        '/static/sub/' + 'b' * 300 + '/x',
+        '/static/%ed%a0%80',
+        '/static/%2e%2e%00/outside',
         '/static/',
         '/static',
     ]
