@@ -16,7 +16,7 @@ from microdot.microdot import Response, HTTPException, urldecode
 try:
     from os.path import realpath
 except ImportError:  # MicroPython: symbolic links are found by ilistdir
-    realpath = None
+    realpath = None  # type: ignore[assignment]
 
 _SEP = getattr(os, 'sep', '/')
 # three letters each: one string costs less heap than a tuple of names
