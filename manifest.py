@@ -32,6 +32,7 @@ EXTENSIONS = {
     "multipart": ("multipart.py", "helpers.py"),
     "session": ("session.py", "_jwt.py", "helpers.py"),
     "sse": ("sse.py", "helpers.py"),
+    "static": ("static.py",),
     "test_client": ("test_client.py", "websocket.py", "helpers.py"),
     "utemplate": ("utemplate.py",),
     "websocket": ("websocket.py", "helpers.py"),

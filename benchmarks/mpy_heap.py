@@ -71,7 +71,7 @@ CPYTHON_ONLY = ('asgi.py', 'wsgi.py', 'jinja.py', 'server.py',
 #: measured on top of the core.
 GROUP_A = ('websocket', 'sse', 'cors', 'auth', 'multipart', 'csrf')
 GROUP_B = ('session', 'login')
-EXTENSIONS = GROUP_A + GROUP_B + ('utemplate', 'test_client')
+EXTENSIONS = GROUP_A + GROUP_B + ('utemplate', 'test_client', 'static')
 
 REQUESTS = 100
 HEAP_MIN_KB = 8

@@ -793,6 +793,8 @@ class _BodyIter:
             self.kind = self.NO_BODY
         elif hasattr(body, 'read'):
             self.kind = self.FILE
+            # a file sent with a length is cut to it, and must fill it
+            self.left = int(response.headers.get('Content-Length', -1))
         elif hasattr(body, '__next__'):
             self.kind = self.SYNC_GEN
         else:
@@ -817,11 +819,19 @@ class _BodyIter:
                 await self.aclose()
                 raise StopAsyncIteration
         size = self.response.send_file_buffer_size
+        left = self.left
+        if 0 <= left <= size:
+            size = left
+            self.kind = self.NO_BODY
         buf = body.read(size)
         if iscoroutine(buf):
             buf = await buf
         if len(buf) < size:
+            if left >= 0:
+                # the file shrank: end the connection, not the body
+                raise RuntimeError('file shrank')
             self.kind = self.NO_BODY
+        self.left = left - len(buf)
         return buf
 
     async def aclose(self):
@@ -1100,8 +1110,10 @@ class Response:
                                it, such as ``'.gz'``; it does not affect the
                                content type.
 
-        The file name is trusted: never pass names that come from a client
-        without checking them first.
+        A file opened here is sent with its ``Content-Length`` (if it
+        shrinks meanwhile the connection is closed, never left short). The
+        file name is trusted: for names that come from a client use
+        :func:`microdot.static.send_from_directory`.
         """
         if content_type is None:
             name = filename
@@ -1119,6 +1131,11 @@ class Response:
                 if isinstance(compressed, str) else 'gzip'
         if not stream:
             stream = open(filename + file_extension, 'rb')
+            try:
+                headers['Content-Length'] = str(stream.seek(0, 2))
+                stream.seek(0)
+            except OSError:  # not seekable: sent as a stream
+                pass
         return cls(stream, status_code, headers)
 
 

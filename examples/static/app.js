@@ -1,0 +1,2 @@
+document.getElementById('out').textContent =
+  'app.js ran at ' + new Date().toLocaleTimeString();
