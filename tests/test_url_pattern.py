@@ -1,4 +1,5 @@
 import re
+import sys
 import unittest
 
 from microdot import URLPattern
@@ -117,8 +118,9 @@ class TestURLPattern(unittest.TestCase):
                     self.assertEqual(p.match(path), expected)
 
     def test_many_path_arguments(self):
-        # one path item per segment: no recursion, no backtracking
-        n = 1000
+        # one path item per segment: no recursion, no backtracking (a
+        # board's heap holds fewer)
+        n = 1000 if sys.implementation.name == 'cpython' else 200
         p = URLPattern('/' + '/'.join('<path:p%d>' % i for i in range(n)))
         args = p.match('/a' * (n + 1))
         self.assertEqual(len(args), n)
