@@ -3,6 +3,8 @@
 #
 #   make run     print the version and active twins, then serve examples/hello.py
 #   make test    every check CI runs (ci/test.sh)
+#   make browser-test  the examples in headless Chromium (installed with
+#                apt-get when missing; see ci/install_browser.sh)
 #   make bench   the benchmarks and speed gates, saved under benchmarks/results
 #   make mpy     compile the portable modules to .mpy files in build/mpy
 #   make heap    the MicroPython heap report, ours next to upstream microdot
@@ -17,7 +19,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.stamp
 
-.PHONY: all venv build run test bench mpy heap conformance upstream-tests clean distclean
+.PHONY: all venv build run test browser-test bench mpy heap conformance upstream-tests clean distclean
 
 all: test
 
@@ -52,6 +54,9 @@ run: venv build
 
 test: venv build
 	bash ci/test.sh
+
+browser-test: venv build
+	bash ci/test.sh browser
 
 bench: venv build
 	bash ci/bench_gate.sh --save

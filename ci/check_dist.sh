@@ -138,6 +138,8 @@ run_suite() {  # run_suite VENV LABEL [VAR=VALUE...]: the suite, outside ROOT
             extra+=(--deselect "tests/test_twins_cpython.py::$cls")
         done
     fi
+    # the browser tests need examples/ and have their own step
+    extra+=(--ignore=tests/test_browser_cpython.py)
     (cd "$dir" && env "$@" "$venv/bin/python" -m pytest tests -q \
         -p no:cacheprovider ${extra[@]+"${extra[@]}"} 2>&1) |
         tee "$WORK/$label.log" || rc=$?

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 PY=${PY:-.venv/bin/python}
 MICROPYTHON=${MICROPYTHON:-.venv/bin/micropython}
-STEPS=(compiled pure micropython mpy heap conformance upstream dist bench)
+STEPS=(compiled pure browser micropython mpy heap conformance upstream dist bench)
 
 LOG=$(mktemp)
 OUT=$(mktemp)
@@ -36,9 +36,11 @@ counted() {
 }
 
 # pytest exits 5 when it collects no test: not a failure of the code.
+# The browser tests have their own step (they run every transport at once).
 pytest_tests() {
     local rc=0
-    counted "$PY" -m pytest tests -q "$@" || rc=$?
+    counted "$PY" -m pytest tests -q \
+        --ignore=tests/test_browser_cpython.py "$@" || rc=$?
     if [ "$rc" -eq 5 ]; then
         echo "WARNING: pytest collected no tests"
         rc=0
@@ -59,6 +61,15 @@ step_compiled() {
 # The pure twins on CPython.
 step_pure() {
     MICRODOT_PURE=1 pytest_tests
+}
+
+# The examples in headless Chromium, on the embedded server (compiled and
+# pure twins), under Uvicorn and on MicroPython. ci/install_browser.sh
+# installs Chromium when it is missing; where it cannot, the tests skip on a
+# developer's machine and fail on CI (see that script).
+step_browser() {
+    bash ci/install_browser.sh
+    counted "$PY" -m pytest tests/test_browser_cpython.py -q
 }
 
 # The portable code on MicroPython (unix port). Each test file runs in its

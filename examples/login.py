@@ -1,11 +1,20 @@
 """User logins with a session cookie and a "remember me" option.
 
 Run it with ``python examples/login.py`` and open http://127.0.0.1:5000.
-The users are ``susan`` and ``david``, and the password is ``dog``.
+The users are ``susan`` and ``david``, and the password is ``dog``. The port
+can be given as the first argument. On CPython the app is also an ASGI
+application: ``uvicorn login:app`` from the ``examples`` directory.
 """
-from microdot import Microdot, redirect
+import sys
+
+from microdot import redirect
 from microdot.login import Login
 from microdot.session import Session
+
+try:  # CPython: an app that ASGI servers can run too
+    from microdot.asgi import Microdot
+except ImportError:  # MicroPython: the embedded server only
+    from microdot import Microdot
 
 app = Microdot()
 Session(app, secret_key='replace-me-with-a-long-random-secret-key!!')
@@ -22,7 +31,8 @@ class User:
 USERS = {1: User(1, 'susan', 'dog'), 2: User(2, 'david', 'dog')}
 
 PAGE = '''<!doctype html>
-<html><head><title>Login example</title></head><body>{}</body></html>'''
+<html><head><meta charset="utf-8"><title>Login example</title></head>
+<body>{}</body></html>'''
 
 LOGIN_FORM = '''<h1>Please log in</h1>
 <form method="POST">
@@ -81,5 +91,6 @@ async def logout(request):
 
 
 if __name__ == '__main__':
-    print('Serving on http://127.0.0.1:5000 (Ctrl-C to stop)')
-    app.run(host='127.0.0.1', port=5000)
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
+    print('Serving on http://127.0.0.1:{} (Ctrl-C to stop)'.format(port))
+    app.run(host='127.0.0.1', port=port)

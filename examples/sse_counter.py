@@ -3,31 +3,43 @@
 Run it with ``python examples/sse_counter.py`` (or with ``micropython``
 from the repository root) and open http://127.0.0.1:5000, or watch the raw
 stream with ``curl -N http://127.0.0.1:5000/events``. The port can be given
-as the first argument.
+as the first argument. The page passes its query string on to the stream:
+http://127.0.0.1:5000/?n=5&delay=0.5 counts to 5, two events a second. On
+CPython the app is also an ASGI application: ``uvicorn sse_counter:app``
+from the ``examples`` directory.
 """
 import asyncio
 import sys
 
 sys.path.insert(0, '.')  # the checkout's microdot, when run from its root
 
-from microdot import Microdot, Response  # noqa: E402
+from microdot import Response  # noqa: E402
 from microdot.sse import with_sse  # noqa: E402
+
+try:  # CPython: an app that ASGI servers can run too
+    from microdot.asgi import Microdot
+except ImportError:  # MicroPython: the embedded server only
+    from microdot import Microdot
 
 PAGE = """<!doctype html>
 <html>
-  <head><title>SSE counter</title></head>
+  <head><meta charset="utf-8"><title>SSE counter</title></head>
   <body>
     <h1>Counter: <span id="counter">-</span></h1>
     <pre id="log"></pre>
     <script>
-      const source = new EventSource('/events');
+      const log = (text) => {
+        document.getElementById('log').textContent += text + '\\n';
+      };
+      const source = new EventSource('/events' + location.search);
+      source.onmessage = (ev) => log(ev.data);  // events without a name
       source.addEventListener('count', (ev) => {
         document.getElementById('counter').textContent =
           JSON.parse(ev.data).counter;
       });
       source.addEventListener('end', (ev) => {
-        document.getElementById('log').textContent += ev.data + '\\n';
-        source.close();
+        log(ev.data);
+        source.close();  // or the browser reconnects after 'retry'
       });
     </script>
   </body>

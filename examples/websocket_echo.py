@@ -2,18 +2,25 @@
 
 Run it with ``python examples/websocket_echo.py`` (or with ``micropython``
 from the repository root) and open http://127.0.0.1:5000. The port can be
-given as the first argument.
+given as the first argument. On CPython the app is also an ASGI
+application: ``uvicorn websocket_echo:app`` from the ``examples`` directory.
 """
 import sys
 
 sys.path.insert(0, '.')  # the checkout's microdot, when run from its root
 
-from microdot import Microdot, Response  # noqa: E402
-from microdot.websocket import with_websocket, WebSocketError  # noqa: E402
+from microdot import Response  # noqa: E402
+from microdot.websocket import WebSocketError  # noqa: E402
+
+try:  # CPython: an app that ASGI servers can run too
+    from microdot.asgi import Microdot, with_websocket
+except ImportError:  # MicroPython: the embedded server only
+    from microdot import Microdot
+    from microdot.websocket import with_websocket
 
 PAGE = """<!doctype html>
 <html>
-  <head><title>WebSocket echo</title></head>
+  <head><meta charset="utf-8"><title>WebSocket echo</title></head>
   <body>
     <h1>WebSocket echo</h1>
     <form id="form"><input id="text" autofocus><button>Send</button></form>
@@ -22,7 +29,8 @@ PAGE = """<!doctype html>
       const log = (text) => {
         document.getElementById('log').textContent += text + '\\n';
       };
-      const ws = new WebSocket('ws://' + location.host + '/echo');
+      const scheme = location.protocol === 'https:' ? 'wss://' : 'ws://';
+      const ws = new WebSocket(scheme + location.host + '/echo');
       ws.onopen = () => log('(connected)');
       ws.onmessage = (ev) => log('< ' + ev.data);
       ws.onclose = (ev) => log('(closed with code ' + ev.code + ')');

@@ -1,3 +1,4 @@
 # Makes this directory a package, so that utemplate can import the
-# templates it compiles (templates.utpl.index_html) even though
-# examples/templates.py has the same name.
+# templates it compiles (templates.utpl.index_html). The app that uses them
+# is examples/templating.py: a templates.py beside this directory would be
+# hidden by it when imported by name (``uvicorn templates:app``).
