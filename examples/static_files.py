@@ -13,9 +13,18 @@ http://127.0.0.1:5000. What the helper does, seen with curl::
 ``gzip -k examples/static/app.js`` adds ``app.js.gz``, which is then sent to
 clients that accept gzip (``curl --compressed``). (The script is not named
 ``static.py``: on MicroPython ``import static`` would find the directory.)
+The port can be given as the first argument. On CPython the app is also an
+ASGI application: ``uvicorn static_files:app`` from the ``examples``
+directory.
 """
-from microdot import Microdot
+import sys
+
 from microdot.static import send_from_directory, static_files
+
+try:  # CPython: an app that ASGI servers can run too
+    from microdot.asgi import Microdot
+except ImportError:  # MicroPython: the embedded server only
+    from microdot import Microdot
 
 # the directory next to this file, wherever the app is started from
 STATIC = '/'.join(__file__.split('/')[:-1] + ['static'])
@@ -30,6 +39,7 @@ async def index(request):
 
 
 if __name__ == '__main__':
-    print('Serving {} on http://127.0.0.1:5000 (Ctrl-C to stop)'.format(
-        STATIC))
-    app.run(host='127.0.0.1', port=5000)
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
+    print('Serving {} on http://127.0.0.1:{} (Ctrl-C to stop)'.format(
+        STATIC, port))
+    app.run(host='127.0.0.1', port=port)

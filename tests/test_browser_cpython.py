@@ -468,6 +468,23 @@ class BrowserExamples:
         self.driver.get(allowed + '/')
         self.wait_text('#counter', '2')
 
+    def test_static_files(self):
+        server = self.serve('static_files.py')
+        self.driver.get(server.url + '/')
+        self.assertEqual(self.driver.title, 'microdot static files')
+        # the script ran, the style sheet applies (40em of 16px)
+        self.wait_contains('#out', 'app.js ran at ')
+        self.assertEqual(self.driver.execute_script(
+            'return getComputedStyle(document.body).maxWidth'), '640px')
+        # both came from /static
+        for name in ('style.css', 'app.js'):
+            entry = self.driver.execute_script(
+                'return performance.getEntriesByName(arguments[0])[0]'
+                '.responseStatus', server.url + '/static/' + name)
+            self.assertEqual(entry, 200)
+        self.driver.get(server.url + '/static/nothing-here.css')
+        self.wait_text('body', 'Not found')
+
     def test_templates(self):
         server = self.serve('templating.py')
         name = '<b>Zoë</b> & "co"'
