@@ -979,52 +979,57 @@ class Response:
         status = self.status_code
         body = self.body
         headers = self.headers
+        sized = isinstance(body, bytes)
         bare = status in (204, 304) or status < 200
+        has_length = bool(headers) and 'Content-Length' in headers
         payload = body
-        self._chunked = chunked = False
+        chunked = False
         if bare or self.is_head:
             payload = b''
-        elif not isinstance(body, bytes) and 'Content-Length' not in headers:
+        elif not sized:
             payload = None
-            if keep and version == '1.1':
-                self._chunked = chunked = True
-            else:
-                keep = False
-        elif not isinstance(body, bytes):
-            payload = None
+            if not has_length:
+                if keep and version == '1.1':
+                    chunked = True
+                else:
+                    keep = False
+        self._chunked = chunked
         reason = self.reason
         if reason is None:
             reason = 'OK' if status == 200 else 'N/A'
-        lines = ['HTTP/{} {} {}\r\n'.format(version, status, reason)]
-        for name, value in headers.items():
-            if isinstance(value, list):
-                for v in value:
-                    lines.append('{}: {}\r\n'.format(name, v))
-            elif not bare or version == '1.0' or \
-                    name.lower() != 'content-length':
-                lines.append('{}: {}\r\n'.format(name, value))
+        head = 'HTTP/' + version + ' ' + str(status) + ' ' + reason + '\r\n'
+        connection = None
+        ctype = True
+        if headers:
+            lines = [head]
+            for name, value in headers.items():
+                if isinstance(value, list):
+                    for v in value:
+                        lines.append('{}: {}\r\n'.format(name, v))
+                elif not bare or version == '1.0' or \
+                        name.lower() != 'content-length':
+                    lines.append('{}: {}\r\n'.format(name, value))
+            head = ''.join(lines)
+            ctype = 'Content-Type' not in headers
+            connection = headers.get('Connection')
         # what complete() would add, without touching self.headers
-        if isinstance(body, bytes) and 'Content-Length' not in headers and \
-                (not bare or version == '1.0'):
-            lines.append('Content-Length: {}\r\n'.format(len(body)))
-        if 'Content-Type' not in headers:
+        if sized and not has_length and (not bare or version == '1.0'):
+            head += 'Content-Length: ' + str(len(body)) + '\r\n'
+        if ctype:
             ctype = self.default_content_type
             if 'charset=' not in ctype:
                 ctype += '; charset=UTF-8'
-            lines.append('Content-Type: ' + ctype + '\r\n')
-        value = headers.get('Connection')
-        if value is None:
+            head += 'Content-Type: ' + ctype + '\r\n'
+        if connection is None:
             if chunked:
-                lines.append('Transfer-Encoding: chunked\r\n')
+                head += 'Transfer-Encoding: chunked\r\n'
             if not keep and version == '1.1':
-                lines.append('Connection: close\r\n')
+                head += 'Connection: close\r\n'
             elif keep and version == '1.0':
-                lines.append('Connection: keep-alive\r\n')
-        elif 'close' in value.lower():
+                head += 'Connection: keep-alive\r\n'
+        elif 'close' in connection.lower():
             keep = False
-        lines.append(extra)
-        lines.append('\r\n')
-        return ''.join(lines).encode(), payload, keep
+        return (head + extra + '\r\n').encode(), payload, keep
 
     async def write(self, stream):
         """Write the response to a stream, through its ``awrite()``
@@ -1940,6 +1945,10 @@ class Microdot:
                                                 exc.reason)
             except Exception as exc:
                 res = await self._handle_exception(req, exc)
+            if completed and not hasattr(req.g, '_vary'):
+                # the common case, without another coroutine
+                res.is_head = req.method == 'HEAD'
+                return res
         return await self._finish(req, res, completed)
 
     async def _finish(self, req, res, completed):

@@ -340,7 +340,10 @@ class HTTPConnection(asyncio.Protocol):
             app.keep_alive_timeout > 0
         if keep and not _consumed(req):
             keep = self._skip_body(req)
-        keep = await self._respond(res, req._version, keep)
+        if isinstance(res.body, bytes):
+            keep = self._send(res, req._version, keep)
+        else:
+            keep = await self._respond(res, req._version, keep)
         if app.debug:
             print(req.method, req.path, res.status_code)
         return keep
@@ -359,19 +362,28 @@ class HTTPConnection(asyncio.Protocol):
         stream.buf = b''
         return True
 
+    def _send(self, res, version, keep):
+        # Write a response with a body of bytes, head and body together
+        # when small; return whether the connection can be kept.
+        head, payload, keep = res._wire(version, keep, _date_line())
+        if not self.closed:
+            if len(payload) < 65536:
+                self.transport.write(head + payload)
+            else:
+                self.transport.write(head)
+                self.transport.write(payload)
+        return keep and not self.closed
+
     async def _respond(self, res, version, keep):
-        # Write a response; return whether the connection can be kept.
+        # Write any response; return whether the connection can be kept.
+        if isinstance(res.body, bytes):
+            return self._send(res, version, keep)
         head, payload, keep = res._wire(version, keep, _date_line())
         transport = self.transport
         if payload is not None:
             if not self.closed:
-                if len(payload) < 65536:
-                    transport.write(head + payload)
-                else:
-                    transport.write(head)
-                    transport.write(payload)
-            if not isinstance(res.body, bytes):
-                await res.body_iter().aclose()
+                transport.write(head + payload)
+            await res.body_iter().aclose()
             return keep and not self.closed
         chunks = res.body_iter()
         chunked = res._chunked

@@ -28,8 +28,13 @@ def _run(coro):
 
 
 class TestPyJWTInterop(unittest.TestCase):
-    payloads = [{}, {'a': 1}, {'user': 'susan', 'n': [1, 2.5, None, True]},
-                {'text': 'caf\u00e9 \u2603', 'exp': int(time.time()) + 60}]
+    def setUp(self):
+        # the expiry is computed when each test runs, not when the module
+        # is collected (a long suite would otherwise outlive it)
+        self.payloads = [{}, {'a': 1},
+                         {'user': 'susan', 'n': [1, 2.5, None, True]},
+                         {'text': 'caf\u00e9 \u2603',
+                          'exp': int(time.time()) + 60}]
 
     def test_ours_verify_with_pyjwt(self):
         for payload in self.payloads:

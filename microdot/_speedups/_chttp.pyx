@@ -13,6 +13,7 @@ well-known ASCII names (``Host``, ``GET``, ``1.1``...) are matched against a
 table of ready-made strings instead.
 """
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
+from cpython.dict cimport PyDict_SetItem
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
 from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_DATA
@@ -343,6 +344,24 @@ cdef extern from "Python.h":
     PyObject *PyDict_GetItemWithError(object d, object key) except? NULL
 
 
+cdef dict _lowered = {}
+
+
+cdef inline object _lower(key):
+    # key.lower(), remembered for the header names a server sees again and
+    # again (a bounded table: it stops growing at 4096 names)
+    cdef PyObject *found
+    if type(key) is str:
+        found = PyDict_GetItemWithError(_lowered, key)
+        if found != NULL:
+            return <object>found
+        kl = (<str>key).lower()
+        if len(_lowered) < 4096:
+            _lowered[key] = kl
+        return kl
+    return key.lower()
+
+
 cdef class NoCaseDict(dict):
     """A dictionary whose string keys are case-insensitive.
 
@@ -363,7 +382,7 @@ cdef class NoCaseDict(dict):
         return kl if found == NULL else <object>found
 
     def __setitem__(self, key, value):
-        kl = key.lower()
+        kl = _lower(key)
         cdef PyObject *found = PyDict_GetItemWithError(self.keymap, kl)
         if found != NULL:
             stored = <object>found
@@ -372,33 +391,33 @@ cdef class NoCaseDict(dict):
             stored = key
         else:
             stored = kl
-        dict.__setitem__(self, stored, value)
+        PyDict_SetItem(self, stored, value)
 
     def __getitem__(self, key):
-        stored = self._stored(key, key.lower())
+        stored = self._stored(key, _lower(key))
         cdef PyObject *found = PyDict_GetItemWithError(self, stored)
         if found == NULL:
             raise KeyError(stored)
         return <object>found
 
     def __delitem__(self, key):
-        kl = key.lower()
+        kl = _lower(key)
         dict.__delitem__(self, self._stored(key, kl))
         self.keymap.pop(kl, None)
 
     def __contains__(self, key):
         return PyDict_GetItemWithError(
-            self, self._stored(key, key.lower())) != NULL
+            self, self._stored(key, _lower(key))) != NULL
 
     def get(self, key, default=None):
         """Return the value of a key in any case, or ``default``."""
         cdef PyObject *found = PyDict_GetItemWithError(
-            self, self._stored(key, key.lower()))
+            self, self._stored(key, _lower(key)))
         return default if found == NULL else <object>found
 
     def pop(self, key, *default):
         """Remove a key in any case and return its value."""
-        kl = key.lower()
+        kl = _lower(key)
         value = dict.pop(self, self._stored(key, kl), *default)
         self.keymap.pop(kl, None)
         return value
