@@ -887,7 +887,7 @@ class Response:
             body = b''
             status_code = 204
         self.status_code = status_code
-        self.headers = NoCaseDict(headers or {})
+        self.headers = NoCaseDict(headers) if headers else NoCaseDict()
         self.reason = reason
         if isinstance(body, (dict, list)):
             body = _jsoncodec.dumpb(body)
@@ -1892,22 +1892,27 @@ class Microdot:
                 False
         req.route = handler
         res = None
-        for before in self.get_request_handlers(req, 'before_request',
-                                                False):
-            res = await invoke_handler(before, req)
-            if res:
-                break
+        subapp = req.subapp
+        if self.before_request_handlers or subapp:
+            for before in self.get_request_handlers(req, 'before_request',
+                                                    False):
+                res = await invoke_handler(before, req)
+                if res:
+                    break
         if res is None:
             res = await invoke_handler(handler, req, **req.url_args)
-            if not _valid_result(res):
+            if type(res) not in _RESULT_TYPES and not _valid_result(res):
                 raise TypeError('{} returned {}, which is not a valid '
                                 'response'.format(
                                     getattr(handler, '__name__', handler),
                                     type(res).__name__))
-        res = self._make_response(res)
-        for after in self.get_request_handlers(req, 'after_request') + \
+        if type(res) is not Response:
+            res = self._make_response(res)
+        if self.after_request_handlers or subapp or \
                 req.after_request_handlers:
-            res = await invoke_handler(after, req, res) or res
+            for after in self.get_request_handlers(req, 'after_request') + \
+                    req.after_request_handlers:
+                res = await invoke_handler(after, req, res) or res
         return res, True
 
     async def _handle_exception(self, req, exc):
@@ -1972,6 +1977,10 @@ class Microdot:
         if vary:
             res.headers['Vary'] = merge_vary(res.headers.get('Vary'), vary)
         return res
+
+
+# what handlers return most often, known to be valid
+_RESULT_TYPES = (str, bytes, dict, list)
 
 
 def _valid_result(res):
