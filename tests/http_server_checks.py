@@ -113,6 +113,24 @@ class HTTPServerChecks:
         status, body = self.upload(b'x' * (1024 * 1024 + 1))
         self.assertEqual((status, body), (413, b'Payload too large'))
 
+    def test_chunked_json_reaches_request_json(self):
+        # the web server decodes the chunks; the body is read within the
+        # same limits as a body with a Content-Length
+        status, _, body = http_request(
+            self.port, 'POST', '/json',
+            body=iter([b'{"a": [1, ', b'2, 3]}']),
+            headers={'Transfer-Encoding': 'chunked',
+                     'Content-Type': 'application/json'}, chunked=True)
+        self.assertEqual(status, 200)
+        self.assertEqual(json.loads(body), {'a': [1, 2, 3], 'seen': True})
+
+    def test_chunked_upload_over_the_limit_is_413(self):
+        status, _, body = http_request(
+            self.port, 'POST', '/upload',
+            body=iter([b'x' * 600000, b'y' * 600000]),
+            headers={'Transfer-Encoding': 'chunked'}, chunked=True)
+        self.assertEqual((status, body), (413, b'Payload too large'))
+
     def test_chunked_upload_is_streamed(self):
         data = os.urandom(50000)
         status, info = self.upload(data, chunked=True)
