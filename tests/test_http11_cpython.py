@@ -891,3 +891,85 @@ class TestProcesses(unittest.TestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+class FakeTransport:
+    """A transport that records writes, for what a socket cannot show."""
+    def __init__(self):
+        self.writes = []
+        self.closing = False
+
+    def write(self, data):
+        self.writes.append(bytes(data))
+
+    def is_closing(self):
+        return self.closing
+
+    def close(self):
+        self.closing = True
+
+    def abort(self):
+        self.closing = True
+
+    def get_extra_info(self, name, default=None):
+        return ('127.0.0.1', 40000) if name == 'peername' else default
+
+    def pause_reading(self):
+        pass
+
+    def resume_reading(self):
+        pass
+
+
+class TestFastPath(unittest.TestCase):
+    def run_connection(self, requests, app):
+        from microdot.server import Server, HTTPConnection
+
+        async def main():
+            loop = asyncio.get_running_loop()
+            created = []
+            original = loop.create_task
+
+            def counting_create_task(*args, **kwargs):
+                created.append(args)
+                return original(*args, **kwargs)
+
+            loop.create_task = counting_create_task
+            server = Server(app)
+            server.loop = loop
+            server.done = loop.create_future()
+            conn = HTTPConnection(server)
+            transport = FakeTransport()
+            conn.connection_made(transport)
+            before = len(asyncio.all_tasks())
+            for data in requests:
+                conn.data_received(data)
+            await asyncio.sleep(0.05)
+            tasks = len(asyncio.all_tasks()) - before
+            conn.connection_lost(None)
+            loop.create_task = original
+            return transport.writes, list(created), tasks
+
+        return asyncio.run(main())
+
+    def test_small_response_is_one_write_and_no_task(self):
+        app = make_app()
+        request = b'GET / HTTP/1.1\r\nHost: x\r\n\r\n'
+        writes, created, tasks = self.run_connection([request] * 50, app)
+        # one write per response: head and body together
+        self.assertEqual(len(writes), 50)
+        self.assertTrue(all(w.endswith(b'\r\n\r\nhello') for w in writes))
+        # a handler that never suspends costs no task
+        self.assertEqual(created, [])
+        self.assertEqual(tasks, 0)
+
+    def test_a_suspending_handler_goes_on_in_a_task(self):
+        app = make_app()
+        writes, created, tasks = self.run_connection(
+            [b'GET /slow?t=0.01 HTTP/1.1\r\nHost: x\r\n\r\n'
+             b'GET / HTTP/1.1\r\nHost: x\r\n\r\n'], app)
+        self.assertEqual(len(writes), 2)
+        self.assertTrue(writes[0].endswith(b'slow done'))
+        self.assertTrue(writes[1].endswith(b'hello'))
+        if sys.version_info < (3, 12):
+            self.assertEqual(len(created), 1)
