@@ -15,9 +15,12 @@ pure twins), ``microdot-uvicorn`` (our ASGI adapter under Uvicorn),
 reference), ``ceiling`` (a bare uvloop ``asyncio.Protocol`` that answers
 every request head with the same fixed reply: the upper bound), and the
 peers ``starlette``, ``falcon`` and ``blacksheep`` under Uvicorn (when
-installed). Every server runs one process on uvloop.
+installed), and ``upstream`` (upstream microdot 2.7.0's embedded server,
+HTTP/1.0, from the package whose path is in ``MICRODOT_UPSTREAM_PATH``).
+Every server runs one process on uvloop.
 """
 import json
+import os
 import sys
 
 BIG = b'x' * 65536
@@ -228,6 +231,44 @@ def ceiling(port):
     uvloop.run(main())
 
 
+def upstream_app(path):
+    # upstream microdot 2.7.0 (its package extracted from the sdist by
+    # run.py), embedded, on uvloop
+    sys.path.insert(0, path)
+    import microdot
+    if not microdot.__file__.startswith(path):
+        raise SystemExit('upstream microdot not found in ' + path)
+    app = microdot.Microdot()
+
+    @app.get('/')
+    async def hello(request):
+        return HELLO
+
+    @app.get('/json')
+    async def json_route(request):
+        return {'message': HELLO, 'name': request.args.get('name')}
+
+    def other(request, id):
+        return {'other': id}
+
+    for i in range(ROUTES):
+        app.get('/other{}/<int:id>'.format(i))(other)
+
+    @app.get('/items/<int:id>')
+    async def item(request, id):
+        return {'id': id}
+
+    @app.post('/echo')
+    async def echo(request):
+        return request.json
+
+    @app.get('/big')
+    async def big(request):
+        return BIG
+
+    return app
+
+
 def uvicorn_run(app, port):
     import uvicorn
     uvicorn.run(app, host='127.0.0.1', port=port, loop='uvloop',
@@ -250,6 +291,10 @@ def main(name, port):
         uvicorn_run(falcon_app(), port)
     elif name == 'blacksheep':
         uvicorn_run(blacksheep_app(), port)
+    elif name == 'upstream':
+        import uvloop
+        app = upstream_app(os.environ['MICRODOT_UPSTREAM_PATH'])
+        uvloop.run(app.start_server(host='127.0.0.1', port=port))
     else:
         raise SystemExit('unknown server: ' + name)
 

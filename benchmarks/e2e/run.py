@@ -44,6 +44,7 @@ SERVERS = {
     'starlette': ('starlette', {}),
     'falcon': ('falcon', {}),
     'blacksheep': ('blacksheep', {}),
+    'upstream': ('upstream', {}),
 }
 PEERS = ('starlette', 'falcon', 'blacksheep')
 
@@ -78,6 +79,32 @@ GATES = (
 )
 
 
+def upstream_package():
+    """Extract upstream microdot 2.7.0's package from its sdist (fetched
+    and checked by ci/upstream_suite.py) and return the directory that
+    holds it."""
+    import tarfile
+    sys.path.insert(0, os.path.join(ROOT, 'ci'))
+    import upstream_suite
+    sdist = upstream_suite.fetch_sdist()
+    dest = os.path.join(ROOT, '.cache', 'e2e-upstream')
+    package = os.path.join(dest, 'microdot')
+    if not os.path.exists(os.path.join(package, 'microdot.py')):
+        prefix = 'microdot-{}/src/microdot/'.format(upstream_suite.VERSION)
+        os.makedirs(package, exist_ok=True)
+        with tarfile.open(sdist, 'r:gz') as tar:
+            for member in tar.getmembers():
+                name = member.name
+                if member.isfile() and name.startswith(prefix) and \
+                        '/' not in name[len(prefix):] and \
+                        name.endswith('.py'):
+                    with tar.extractfile(member) as src, open(
+                            os.path.join(package, name[len(prefix):]),
+                            'wb') as dst:
+                        dst.write(src.read())
+    return dest
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
@@ -91,7 +118,7 @@ def ready(port, timeout=20):
             with socket.create_connection(('127.0.0.1', port), 1) as s:
                 s.sendall(b'GET / HTTP/1.1\r\nHost: x\r\n'
                           b'Connection: close\r\n\r\n')
-                if s.recv(64).startswith(b'HTTP/1.1 200'):
+                if s.recv(64)[8:13] == b' 200 ':
                     return True
         except OSError:
             time.sleep(0.1)
@@ -280,7 +307,7 @@ def main(argv=None):
         rounds, seconds = 1, 2
     else:
         servers = ['microdot', 'microdot-pure', 'microdot-uvicorn',
-                   'raw-asgi', 'ceiling'] + list(PEERS)
+                   'raw-asgi', 'ceiling'] + list(PEERS) + ['upstream']
         scenarios = list(SCENARIOS)
         rounds, seconds = 3, 5
     if args.servers:
@@ -290,6 +317,13 @@ def main(argv=None):
     rounds = args.rounds or rounds
     seconds = args.seconds or seconds
     available = []
+    if 'upstream' in servers:
+        try:
+            os.environ['MICRODOT_UPSTREAM_PATH'] = upstream_package()
+        except (Exception, SystemExit) as exc:
+            print('e2e: upstream microdot unavailable ({}), skipped'.format(
+                exc))
+            servers = [name for name in servers if name != 'upstream']
     for name in servers:
         if name in PEERS:
             try:
