@@ -1158,6 +1158,121 @@ class TestMicrodot(unittest.TestCase):
             Request.max_readline = saved
 
 
+class _Log:
+    """Capture what microdot prints (messages and tracebacks)."""
+    def __init__(self):
+        self.lines = []
+
+    def __enter__(self):
+        import microdot.microdot as core
+        self.core = core
+        self.saved = core.print_exception
+        core.print_exception = lambda exc: self.lines.append(repr(exc))
+        core.print = lambda *args: self.lines.append(
+            ' '.join(str(a) for a in args))
+        return self
+
+    def __exit__(self, *exc):
+        self.core.print_exception = self.saved
+        del self.core.print
+
+    def text(self):
+        return '\n'.join(self.lines)
+
+
+class TestAlwaysAResponse(unittest.TestCase):
+    """dispatch_request always ends in a complete response."""
+
+    def test_failing_500_handler(self):
+        app = Microdot()
+
+        @app.route('/')
+        def index(req):
+            raise ValueError('the handler')
+
+        @app.errorhandler(500)
+        def broken_500(req):
+            raise RuntimeError('the 500 handler')
+
+        with _Log() as log:
+            res = _run(TestClient(app).get('/'))
+        self.assertEqual(res.status_code, 500)
+        self.assertEqual(res.text, 'Internal server error')
+        self.assertIn('the handler', log.text())
+        self.assertIn('the 500 handler', log.text())
+
+    def test_failing_413_and_404_handlers(self):
+        app = Microdot()
+
+        @app.post('/')
+        def index(req):
+            return 'never'
+
+        @app.errorhandler(413)
+        def broken_413(req):
+            raise RuntimeError('the 413 handler')
+
+        @app.errorhandler(404)
+        def broken_404(req):
+            raise RuntimeError('the 404 handler')
+
+        saved = Request.max_content_length
+        Request.max_content_length = 4
+        try:
+            with _Log():
+                res = _run(TestClient(app).post('/', body='too long'))
+                missing = _run(TestClient(app).get('/nope'))
+        finally:
+            Request.max_content_length = saved
+        self.assertEqual((res.status_code, res.text),
+                         (500, 'Internal server error'))
+        self.assertEqual(missing.status_code, 500)
+
+    def test_failing_after_error_handler(self):
+        app = Microdot()
+
+        @app.after_error_request
+        def broken(req, res):
+            raise RuntimeError('after error')
+
+        with _Log() as log:
+            res = _run(TestClient(app).get('/nope'))
+        self.assertEqual((res.status_code, res.text), (404, 'Not found'))
+        self.assertIn('after error', log.text())
+
+    def test_unsupported_return_value(self):
+        app = Microdot()
+
+        @app.route('/float')
+        def returns_a_float(req):
+            return 1.5
+
+        @app.route('/object')
+        def returns_an_object(req):
+            return object(), 200
+
+        with _Log() as log:
+            res = _run(TestClient(app).get('/float'))
+            res2 = _run(TestClient(app).get('/object'))
+        self.assertEqual((res.status_code, res.text),
+                         (500, 'Internal server error'))
+        self.assertEqual(res2.status_code, 500)
+        self.assertIn('returns_a_float returned float', log.text())
+        self.assertIn('returns_an_object returned tuple', log.text())
+
+    def test_error_handler_returning_garbage(self):
+        app = Microdot()
+
+        @app.errorhandler(404)
+        def odd_404(req):
+            return 3.25
+
+        with _Log() as log:
+            res = _run(TestClient(app).get('/nope'))
+        self.assertEqual(res.status_code, 500)
+        self.assertIn('float', log.text())
+
+
 class TestMount(unittest.TestCase):
     def test_mount(self):
         subapp = Microdot()
