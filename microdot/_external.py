@@ -4,6 +4,11 @@ development on microdot's own."""
 import os
 import signal
 
+# characters that stay as they are when a decoded path is quoted again: the
+# servers give the path decoded, the application sees it as the client sent
+# it, as on the embedded server
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
 
 class ExternalServerMixin:
     """Mixin for a :class:`Microdot <microdot.Microdot>` subclass that a web

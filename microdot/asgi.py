@@ -27,14 +27,10 @@ from microdot import *  # noqa: F401, F403
 from microdot.microdot import Request, Response, abort, invoke_handler, \
     print_exception
 import microdot.microdot as _core
-from microdot._external import ExternalServerMixin
+from microdot._external import ExternalServerMixin, _PATH_SAFE
 from microdot.websocket import WebSocket as BaseWebSocket, WebSocketError, \
-    websocket_wrapper
+    websocket_wrapper, _upgrade, _CLOSED
 
-_CLOSED = 'Websocket connection closed'
-
-# characters that stay as they are when a decoded path is quoted again
-_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 # header names seen, in both directions: b'content-type' <-> 'Content-Type'
 _NAMES_IN = {}  # type: dict
@@ -448,17 +444,8 @@ async def websocket_upgrade(request):
     The route's response is then ignored: the connection belongs to the
     WebSocket.
     """
-    if request.app.embedded_server:
-        ws = BaseWebSocket(request)
-    else:
-        ws = WebSocket(request)
-    await ws.handshake()
-
-    @request.after_request
-    async def after_request(request, response):
-        return Response.already_handled
-
-    return ws
+    return await _upgrade(request, BaseWebSocket
+                          if request.app.embedded_server else WebSocket)
 
 
 def with_websocket(f):

@@ -435,7 +435,10 @@ class WebSocket:
     def _process_websocket_frame(self, opcode, payload):
         # What a complete frame asks for, as (opcode to answer with or None,
         # message or None): PING is answered with PONG, PONG (unsolicited
-        # or not) needs nothing, CLOSE ends the connection.
+        # or not) needs nothing, CLOSE ends the connection. receive() only
+        # brings control frames here (data frames go through _decode, which
+        # also checks UTF-8); the TEXT and BINARY answers stay because this
+        # method is microdot 2.x's, and its own tests call it with them.
         if opcode == self.CLOSE:
             raise WebSocketError(_CLOSED)
         if opcode == self.PING:
@@ -579,12 +582,17 @@ async def websocket_upgrade(request):
             await ws.send(message)
             await ws.close()
     """
-    ws = WebSocket(request)
+    return await _upgrade(request, WebSocket)
+
+
+async def _upgrade(request, websocket_class):
+    # the handshake, for every transport: the connection then speaks
+    # WebSocket, and no HTTP response follows
+    ws = websocket_class(request)
     await ws.handshake()
 
     @request.after_request
     async def after_request(request, response):
-        # the connection now speaks WebSocket: no HTTP response follows
         return Response.already_handled
 
     return ws

@@ -28,14 +28,11 @@ from urllib.parse import quote
 from microdot import *  # noqa: F401, F403
 from microdot.microdot import Request, Response, _is_muted, _Writer
 import microdot.microdot as _core
-from microdot._external import ExternalServerMixin
+from microdot._external import ExternalServerMixin, _PATH_SAFE
 # WebSocket routes under WSGI use the embedded server's implementation,
 # over the raw socket that Gunicorn hands to the application
 from microdot.websocket import WebSocket, with_websocket, \
     websocket_upgrade  # noqa: F401
-
-# characters that stay as they are when a decoded path is quoted again
-_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 class _WSGIBodyStream:
@@ -260,4 +257,3 @@ class Microdot(ExternalServerMixin,  # type: ignore[no-redef, misc]
         # the WSGI entry point
         return self.wsgi_app(environ,
                              start_response)
-

@@ -257,7 +257,8 @@ class TestPersistentConnections(ServerCase):
                                   b'one,two,three', b'hello'])
 
     def test_a_request_split_across_many_writes(self):
-        data = b'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n12345'
+        data = (b'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n'
+                b'\r\n12345')
         with self.client() as c:
             for i in range(len(data)):
                 c.send(data[i:i + 1])
@@ -350,8 +351,8 @@ class TestRequestBodies(ServerCase):
         Request.max_content_length = 1024 * 1024
         data = os.urandom(100000)
         with self.client() as c:
-            self.chunked(c, [data[i:i + 7000] for i in range(0, len(data),
-                                                            7000)])
+            self.chunked(c, [data[i:i + 7000]
+                             for i in range(0, len(data), 7000)])
             self.assertEqual(c.response().body, b'stream:' + data)
             c.request()
             self.assertEqual(c.response().body, b'hello')
@@ -720,7 +721,8 @@ class TestShutdown(ServerCase):
 
 
 class TestWrk(ServerCase):
-    @unittest.skipUnless(shutil.which('wrk'), 'needs wrk (apt-get install wrk)')
+    @unittest.skipUnless(shutil.which('wrk'),
+                         'needs wrk (apt-get install wrk)')
     def test_wrk_keep_alive_without_errors(self):
         out = subprocess.run(
             ['wrk', '-t1', '-c20', '-d1s',
