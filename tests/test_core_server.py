@@ -294,4 +294,3 @@ class TestPortableKeepAlive(unittest.TestCase):
         status, _, body = _run(main())
         self.assertEqual(status, b'HTTP/1.0 400 N/A')
         self.assertEqual(body, b'Content-Length with Transfer-Encoding')
-
