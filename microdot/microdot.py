@@ -32,13 +32,17 @@ try:
         run in the loop's default thread pool, so a slow sync handler does
         not stop the server from handling other requests.
         """
+        # keyed by the code of functions: the closures that a request
+        # creates (request.after_request handlers) share one entry, and the
+        # cache does not keep them and what they hold alive
+        key = getattr(handler, '__code__', handler)
         try:
-            is_async = _coroutine_functions[handler]
+            is_async = _coroutine_functions[key]
         except (KeyError, TypeError):  # new, or not hashable
             is_async = iscoroutinefunction(handler)
             if len(_coroutine_functions) < 10000:
                 try:
-                    _coroutine_functions[handler] = is_async
+                    _coroutine_functions[key] = is_async
                 except TypeError:
                     pass
         if is_async:

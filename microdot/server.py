@@ -178,6 +178,11 @@ class HTTPConnection(asyncio.Protocol):
 
     def connection_lost(self, exc):
         self.closed = self.eof = True
+        if self.timer is not None:
+            # the timer holds the connection: free it now, not at the
+            # deadline (up to head_timeout later)
+            self.timer.cancel()
+            self.timer = None
         self.server._lost(self)
         if self.waiter is not None:
             self._wake()

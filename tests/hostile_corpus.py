@@ -30,10 +30,15 @@ Options of a case (all optional):
   with a status in ``expect``;
 - ``head``: the request is a HEAD (its response has no body);
 - ``body``: bytes the body of the response must contain;
+- ``http11``: the answer of microdot.server where the portable server
+  may give another of ``expect`` (it reads heads whole, and refuses what
+  cannot end well at once);
 - ``ws_close``: after a ``101`` the server must send a close frame with
   this status code and close the connection;
 - ``conf``: ``(owner, name, value)`` settings for this case only, where
   owner is ``'Request'``, ``'app'``, ``'WebSocket'`` or ``'FormDataIter'``;
+- ``traceback``: a traceback in the log is expected (a programmer's
+  error, not a client's);
 - ``within``: seconds in which the answer must arrive (a bound for inputs
   that could make the server work hard, never a speed measurement);
 - ``blocks``: while the case is pending, the pure twins work on it for
@@ -251,6 +256,36 @@ def _limits():
     yield case('form-between-body-and-content-limits', lambda: post(
         '/form', b'a=' + b'f' * 20000, 'application/x-www-form-urlencoded'),
         413, conf=big)
+    # a request without Content-Length and not chunked has no body
+    yield case('post-without-length', req('POST', '/echo'), 200,
+               then='keep', body=b'0:')
+    yield case('post-without-length-http-1.0', req(
+        'POST', '/echo', b'Connection: keep-alive\r\n', version=b'1.0'),
+        200, then='keep', body=b'0:')
+    # multipart limits of FormDataIter (1 KiB part header lines, 16 part
+    # headers, 16 KiB plain fields)
+    yield case('multipart-header-line-at', lambda: multipart(part(
+        b'a', b'1', headers=b'X-P: ' + b'p' * 1019 + b'\r\n')), 200,
+        then='keep')
+    yield case('multipart-header-line-past', lambda: multipart(part(
+        b'a', b'1', headers=b'X-P: ' + b'p' * 1020 + b'\r\n')), 400)
+    yield case('multipart-part-headers-at', lambda: multipart(part(
+        b'a', b'1', headers=b'X-H: 1\r\n' * 15)), 200, then='keep')
+    yield case('multipart-part-headers-past', lambda: multipart(part(
+        b'a', b'1', headers=b'X-H: 1\r\n' * 16)), 400)
+    yield case('multipart-field-at', lambda: multipart(
+        part(b'a', b'f' * 16384)), 200, conf=big, then='keep')
+    yield case('multipart-field-past', lambda: multipart(
+        part(b'a', b'f' * 16385)), 413, conf=big)
+    # WebSocket.max_message_length: max_body_length (16 KiB) by default
+    yield case('ws-message-at', lambda: upgrade() + frame(
+        2, b'm' * 16384) + frame(8, b'\x03\xe8'), 101, ws_close=1000)
+    yield case('ws-message-past', lambda: upgrade() + frame(
+        2, b'm' * 16385), 101, ws_close=1009,
+        conf=(('WebSocket', 'close_timeout', 0.2),))
+    yield case('ws-fragmented-message-past', lambda: upgrade() + frame(
+        2, b'm' * 10000, fin=False) + frame(0, b'm' * 10000), 101,
+        ws_close=1009, conf=(('WebSocket', 'close_timeout', 0.2),))
     yield case('chunked-stream-between-limits', lambda: chunked(
         '/echo', chunks(*[b's' * 1000] * 20)), 200, conf=big,
         then='keep', body=b'20000:sss')
@@ -412,9 +447,9 @@ def _heads():
     # the portable server reads lines whole (a board has no bounded
     # readline): it waits for the end of the line until the head timeout
     yield case('endless-request-line', lambda: b'GET /' + b'a' * 10000,
-               (414, CLOSE))
+               (414, CLOSE), http11=414)
     yield case('endless-header-line', lambda: b'GET / HTTP/1.1\r\nX-A: ' +
-               b'a' * 10000, (431, 408))
+               b'a' * 10000, (431, 408), http11=431)
     yield case('garbage', b'\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03'
                b'\r\n\r\n', 400)
     yield case('tls-client-hello', b'\x16\x03\x01\x00\xa5\x01\x00\x00\xa1'
@@ -607,7 +642,8 @@ def _websocket():
         'GET', '/', b'Upgrade: websocket\r\nConnection: Upgrade\r\n'
         b'Sec-WebSocket-Key: ' + WS_KEY + b'\r\n'), 200, then='keep')
     # no line end: the head never completes (see endless-request-line)
-    yield case('ws-frame-before-handshake', frame(1, b'hello'), (408, CLOSE))
+    yield case('ws-frame-before-handshake', frame(1, b'hello'), (408, CLOSE),
+               http11=408)
     yield case('ws-frames-before-handshake', frame(1, b'hello\r\n') +
                upgrade(), 400)
     yield case('ws-frames-right-after-upgrade', upgrade() + frame(
@@ -627,6 +663,17 @@ def _websocket():
     yield case('ws-frame-header-stalls', upgrade() + b'\x81', 101,
                ws_close=1002, within=2,
                conf=(('WebSocket', 'frame_timeout', 0.3),))
+
+
+def _handlers():
+    # programmer errors: a 500 every time, with a traceback in the log (for
+    # the programmer, so allowed here), and the server goes on
+    yield case('handler-returns-unsupported-type', req(path='/bad-type'),
+               500, traceback=True, then='keep')
+    yield case('exception-handler-raises', req(path='/boom'), 500,
+               traceback=True, then='keep')
+    yield case('handler-raises', req(path='/boom?plain=1'), 500,
+               traceback=True, then='keep')
 
 
 def _router():
@@ -702,7 +749,7 @@ def _resets():
 
 
 GROUPS = (_limits, _smuggling, _chunked_framing, _heads, _utf8, _json,
-          _multipart, _websocket, _router, _slow, _resets)
+          _multipart, _websocket, _handlers, _router, _slow, _resets)
 
 
 def build(c):
@@ -789,6 +836,23 @@ def make_app():
     @app.route('/multi/<path:a>/<path:b>/<path:c>/end')
     async def multi(req, a, b, c):
         return 'multi'
+
+    class Boom(Exception):
+        pass
+
+    @app.errorhandler(Boom)
+    async def boom_handler(req, exc):
+        raise RuntimeError('the handler of Boom fails too')
+
+    @app.route('/boom')
+    async def boom(req):
+        if req.args.get('plain'):
+            raise RuntimeError('a bug')
+        raise Boom()
+
+    @app.route('/bad-type')
+    async def bad_type(req):
+        return object()
 
     @app.route('/slow')
     async def slow(req):
