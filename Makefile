@@ -12,6 +12,8 @@
 #                every transport (installs wstest into .venv-wstest; needs
 #                a Python 2.7, see ci/conformance.py)
 #   make upstream-tests   upstream microdot 2.7.0's own suite against this package
+#   make soak    10 minutes of mixed load against the embedded server
+#                (SOAK_SECONDS changes the length); not part of `make test`
 #   make clean   remove build products; `make distclean` also removes .venv
 
 PYTHON ?= python3
@@ -19,7 +21,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.stamp
 
-.PHONY: all venv build run test browser-test bench mpy heap conformance upstream-tests clean distclean
+.PHONY: all venv build run test browser-test bench mpy heap conformance upstream-tests soak clean distclean
 
 all: test
 
@@ -77,6 +79,11 @@ conformance: venv build
 # MicroPython.
 upstream-tests: venv build
 	bash ci/test.sh upstream
+
+# benchmarks/soak.py: wrk and Python clients against app.run() in a
+# subprocess; fails on any error or on RSS/fds that grow over 10%
+soak: venv build
+	$(PY) benchmarks/soak.py
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .hypothesis .benchmarks .mypy_cache

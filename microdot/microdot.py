@@ -32,13 +32,17 @@ try:
         run in the loop's default thread pool, so a slow sync handler does
         not stop the server from handling other requests.
         """
+        # keyed by the code of functions: the closures that a request
+        # creates (request.after_request handlers) share one entry, and the
+        # cache does not keep them and what they hold alive
+        key = getattr(handler, '__code__', handler)
         try:
-            is_async = _coroutine_functions[handler]
+            is_async = _coroutine_functions[key]
         except (KeyError, TypeError):  # new, or not hashable
             is_async = iscoroutinefunction(handler)
             if len(_coroutine_functions) < 10000:
                 try:
-                    _coroutine_functions[handler] = is_async
+                    _coroutine_functions[key] = is_async
                 except TypeError:
                     pass
         if is_async:
@@ -430,7 +434,10 @@ async def _read_head(reader, line=None):
     # the connection before sending anything.
     if line is None:
         line = await reader.readline()
-    if not line.strip():
+    while line == b'\r\n' or line == b'\n':
+        # empty lines before a request line are ignored (RFC 9112, 2.2)
+        line = await reader.readline()
+    if not line:
         return None
     if len(line) > Request.max_readline:
         raise _BadRequest(414, 'URI too long')
@@ -444,10 +451,11 @@ async def _read_head(reader, line=None):
         if len(line) > Request.max_readline:
             raise _BadRequest(431, 'Request header fields too large')
         size += len(line)
+        if size > Request.max_head_length:  # the blank line counts too
+            raise _BadRequest(431, 'Request header fields too large')
         if line == b'\r\n' or line == b'\n':
             break
-        if len(headers) >= Request.max_headers or \
-                size > Request.max_head_length:
+        if len(headers) >= Request.max_headers:
             raise _BadRequest(431, 'Request header fields too large')
         headers.append(parse_header_line(line))
     return method, url, version, headers
@@ -1335,6 +1343,9 @@ class _Writer:
         self.get_extra_info = writer.get_extra_info
 
     async def awrite(self, data):
+        if self.writer.is_closing():
+            # the client went away (uvloop would raise a RuntimeError)
+            raise ConnectionResetError(104, 'Connection lost')
         self.writer.write(data)
         await self.writer.drain()
 
@@ -1763,6 +1774,9 @@ class Microdot:
                     raise _BadRequest(505, 'HTTP version not supported')
                 req = Request._new(self, addr, head, (reader, writer),
                                    scheme)
+                if req._chunked and head[2] == '1.0':
+                    raise _BadRequest(400, 'Transfer-Encoding in an '
+                                      'HTTP/1.0 request')
                 await req._load(reader, self.body_timeout)
             except Exception as exc:
                 res = await self._refuse(exc)

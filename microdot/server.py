@@ -178,6 +178,11 @@ class HTTPConnection(asyncio.Protocol):
 
     def connection_lost(self, exc):
         self.closed = self.eof = True
+        if self.timer is not None:
+            # the timer holds the connection: free it now, not at the
+            # deadline (up to head_timeout later)
+            self.timer.cancel()
+            self.timer = None
         self.server._lost(self)
         if self.waiter is not None:
             self._wake()
@@ -212,6 +217,15 @@ class HTTPConnection(asyncio.Protocol):
             if self.state == self.IDLE:
                 self.state = self.HEAD
                 self._expire_in(app.head_timeout)
+            if not self.line_checked:
+                # empty lines before a request line are ignored (RFC 9112,
+                # 2.2), within the head timeout
+                while buf.startswith(b'\n', pos) or \
+                        buf.startswith(b'\r\n', pos):
+                    pos += 1 if buf[pos] == 10 else 2
+                self.pos = pos
+                if pos >= len(buf):
+                    return
             end = _head_end(buf, pos)
             if end < 0:
                 line_end = buf.find(b'\n', pos)
@@ -229,6 +243,11 @@ class HTTPConnection(asyncio.Protocol):
                                              'too large'))
                 elif line_end < 0 and len(buf) - pos > Request.max_readline:
                     self._refuse(_BadRequest(414, 'URI too long'))
+                elif line_end >= 0 and len(buf) - buf.rfind(b'\n') - 1 > \
+                        Request.max_readline:
+                    # a header line that cannot end in time
+                    self._refuse(_BadRequest(431, 'Request header fields '
+                                             'too large'))
                 return
             self.pos = end
             self.state = self.BUSY
@@ -539,7 +558,11 @@ class HTTPConnection(asyncio.Protocol):
     async def awrite(self, data):
         """Write to the client, waiting while its buffer is full. Raises
         ``ConnectionResetError`` once the client is gone."""
-        if self.closed or self.going_away and self.upgraded:
+        if self.closed or self.going_away and self.upgraded or \
+                self.transport.is_closing():
+            # (a transport whose write failed is closing before
+            # connection_lost() is called: a body that never waits for
+            # the client would be written into it to its end)
             raise ConnectionResetError(104, 'Connection lost')
         if not self.upgraded and data[:13] == b'HTTP/1.1 101 ':
             self.upgraded = True  # a WebSocket handshake

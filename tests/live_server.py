@@ -28,7 +28,12 @@ class LiveServer:
       (``start_serving()``) before :meth:`start` returns, then
       ``serve_forever()``;
     - ``'start_server'``: ``await app.start_server(...)`` as an application
-      runs it; the port is read from ``app.server`` once it listens.
+      runs it; the port is read from ``app.server`` once it listens;
+    - ``'portable'``: the same with ``app._serve_portable(...)``, the
+      portable server that MicroPython runs.
+
+    ``loop_factory`` makes the event loop (``uvloop.new_event_loop`` for
+    uvloop); a plain asyncio loop by default.
 
     The server stops on :meth:`stop` or ``app.shutdown()`` (from a route as
     well); the tasks left (connection handlers still running) are then
@@ -37,14 +42,16 @@ class LiveServer:
     Attributes: ``port``, ``url``, ``loop``, ``server`` (the asyncio server),
     ``thread`` and ``error`` (what ended the thread with an exception).
     """
-    RUNNERS = ('serve_forever', 'start_server')
+    RUNNERS = ('serve_forever', 'start_server', 'portable')
 
-    def __init__(self, app, runner='serve_forever', timeout=TIMEOUT):
+    def __init__(self, app, runner='serve_forever', timeout=TIMEOUT,
+                 loop_factory=None):
         if runner not in self.RUNNERS:
             raise ValueError('runner must be one of {}'.format(self.RUNNERS))
         self.app = app
         self.runner = runner
         self.timeout = timeout
+        self.loop_factory = loop_factory or asyncio.new_event_loop
         self.port = None
         self.url = None
         self.loop = None
@@ -105,7 +112,10 @@ class LiveServer:
     async def _start_server(self):
         app = self.app
         previous = app.server  # None, or a closed server of an earlier run
-        task = asyncio.ensure_future(app.start_server(host=HOST, port=0))
+        if self.runner == 'portable':
+            task = asyncio.ensure_future(app._serve_portable(HOST, 0))
+        else:
+            task = asyncio.ensure_future(app.start_server(host=HOST, port=0))
         while app.server is previous and not task.done():
             await asyncio.sleep(0.005)
         if app.server is not previous:
@@ -114,10 +124,10 @@ class LiveServer:
         await task
 
     def _main(self):
-        self.loop = loop = asyncio.new_event_loop()
+        self.loop = loop = self.loop_factory()
         asyncio.set_event_loop(loop)
         try:
-            if self.runner == 'start_server':
+            if self.runner != 'serve_forever':
                 loop.run_until_complete(self._start_server())
             else:
                 loop.run_until_complete(self._serve_forever())
