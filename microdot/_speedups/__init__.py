@@ -3,11 +3,18 @@
 The choice is made once, when this package is first imported:
 
 - on any interpreter other than CPython the pure twins are used;
-- ``MICRODOT_PURE`` set to ``1``, ``true``, ``yes`` or ``on`` forces them;
+- ``MICRODOT_PURE`` switched on forces them;
 - otherwise the compiled twins are imported, falling back to the pure ones
   when they are missing (the reason is kept in :data:`REASON`), unless
-  ``MICRODOT_REQUIRE_SPEEDUPS`` is set, which turns the fallback into an
-  ``ImportError``.
+  ``MICRODOT_REQUIRE_SPEEDUPS`` is switched on, which turns the fallback into
+  an ``ImportError``.
+
+Both switches are on with ``1``, ``true``, ``yes`` or ``on`` and off with
+``0``, ``false``, ``no``, ``off`` or an empty value (any case, surrounding
+spaces ignored). Any other value raises ``ValueError`` naming these: a
+switch is set to get a guarantee (the pure code for a comparison, the
+compiled code in CI), and a value whose intent is unknown must not quietly
+give the other twins.
 
 :data:`IMPLEMENTATION` is ``'compiled'`` or ``'pure'``.
 """
@@ -21,8 +28,12 @@ NAMES = ('parse_request_line', 'parse_header_line', 'parse_head',
          'NoCaseDict')
 
 #: Compiled modules, each giving some of :data:`NAMES`.
-COMPILED_MODULES = ('microdot._speedups._chttp', 'microdot._speedups._crouting',
+COMPILED_MODULES = ('microdot._speedups._chttp',
+                    'microdot._speedups._crouting',
                     'microdot._speedups._cmask')
+
+_ON = ('1', 'true', 'yes', 'on')
+_OFF = ('', '0', 'false', 'no', 'off')
 
 
 def _flag(name):
@@ -30,7 +41,14 @@ def _flag(name):
         from os import environ
     except ImportError:  # MicroPython has no os.environ
         return False
-    return environ.get(name, '').strip().lower() in ('1', 'true', 'yes', 'on')
+    value = environ.get(name, '').strip().lower()
+    if value in _ON:
+        return True
+    if value in _OFF:
+        return False
+    raise ValueError('{}={!r} is not understood: use 1, true, yes or on to '
+                     'switch it on; 0, false, no, off or an empty value to '
+                     'switch it off'.format(name, environ[name]))
 
 
 def _load_compiled():
@@ -51,12 +69,16 @@ def _select():
     if impl is None or impl.name != 'cpython':
         return None, 'pure', 'not CPython ({})'.format(
             impl.name if impl else 'unknown')
-    if _flag('MICRODOT_PURE'):
+    # both switches are read first, so that a bad value of either is
+    # reported whatever the other says
+    pure = _flag('MICRODOT_PURE')
+    required = _flag('MICRODOT_REQUIRE_SPEEDUPS')
+    if pure:
         return None, 'pure', 'MICRODOT_PURE is set'
     try:
         found = _load_compiled()
     except ImportError as exc:
-        if _flag('MICRODOT_REQUIRE_SPEEDUPS'):
+        if required:
             raise ImportError('MICRODOT_REQUIRE_SPEEDUPS is set but the '
                               'compiled twins cannot be imported: '
                               '{}'.format(exc))
