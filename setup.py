@@ -1,7 +1,8 @@
 """Build script: everything static is in pyproject.toml; this file only adds
 the compiled twins of ``microdot/_speedups`` as optional C extensions.
 
-Environment switches (``1``, ``true``, ``yes`` or ``on`` enable them):
+Environment switches (on with ``1``, ``true``, ``yes`` or ``on``; off with
+``0``, ``false``, ``no``, ``off`` or empty; anything else stops the build):
 
 - ``MICRODOT_NO_EXTENSIONS``: build no extension at all, which gives a pure
   ``py3-none-any`` wheel;
@@ -9,8 +10,12 @@ Environment switches (``1``, ``true``, ``yes`` or ``on`` enable them):
   fails the build instead of installing the pure package with a warning.
 
 Extensions are only built on CPython; the C sources are generated from the
-``.pyx`` files at build time and never committed.
+``.pyx`` files at build time and never committed. They are built without
+debug information and stripped, which keeps the wheel about three times
+smaller. A twin whose ``.pyx`` or C no longer compiles loses its in-place
+build (``build_ext --inplace``), so that no test runs its stale code.
 """
+import glob
 import os
 import platform
 import sys
@@ -30,9 +35,18 @@ except ImportError:
 TWINS = ('_chttp', '_crouting', '_cmask')
 
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
 def flag(name):
     value = os.environ.get(name, '').strip().lower()
-    return value in ('1', 'true', 'yes', 'on')
+    if value in ('1', 'true', 'yes', 'on'):
+        return True
+    if value in ('', '0', 'false', 'no', 'off'):
+        return False
+    sys.exit('{}={!r} is not understood: use 1, true, yes or on to switch it '
+             'on; 0, false, no, off or an empty value to switch it '
+             'off'.format(name, os.environ[name]))
 
 
 def warn(message):
@@ -48,14 +62,33 @@ if NO_EXTENSIONS and REQUIRE_EXTENSIONS:
              'built (MICRODOT_NO_EXTENSIONS is set or this is not CPython)')
 
 
+def strip_flags():
+    """Return the compile and link flags that leave out debug symbols."""
+    if os.name != 'posix':  # MSVC keeps debug information apart anyway
+        return [], []
+    if sys.platform.startswith('linux'):
+        return ['-g0'], ['-s']
+    return ['-g0'], []
+
+
+def remove_stale(name):
+    """Delete the in-place builds of a twin that failed to compile."""
+    pattern = os.path.join(HERE, 'microdot', '_speedups', name + '.*')
+    for path in glob.glob(pattern):
+        if path.endswith(('.so', '.pyd')):
+            os.remove(path)
+
+
 def extensions():
     """Return the extension modules to build, Cython-compiled if possible."""
     if NO_EXTENSIONS:
         return []
+    cflags, ldflags = strip_flags()
     modules = [
         Extension('microdot._speedups.' + name,
                   ['microdot/_speedups/{}.pyx'.format(name)],
-                  optional=not REQUIRE_EXTENSIONS)
+                  optional=not REQUIRE_EXTENSIONS,
+                  extra_compile_args=cflags, extra_link_args=ldflags)
         for name in TWINS
     ]
     try:
@@ -67,14 +100,19 @@ def extensions():
              'compiled twins (the pure-Python code will be used).')
         return []
     directives = {'language_level': 3, 'freethreading_compatible': True}
-    try:
-        return cythonize(modules, compiler_directives=directives, quiet=True)
-    except Exception as exc:
-        if REQUIRE_EXTENSIONS:
-            raise
-        warn('Cython failed ({}): microdot is installed without its '
-             'compiled twins.'.format(exc))
-        return []
+    compiled = []
+    # one twin at a time, so that a broken one loses only its own build
+    for module in modules:
+        try:
+            compiled.extend(cythonize([module], compiler_directives=directives,
+                                      quiet=True))
+        except Exception as exc:
+            remove_stale(module.name.rsplit('.', 1)[1])
+            if REQUIRE_EXTENSIONS:
+                raise
+            warn('Cython failed on {} ({}): the pure-Python twin will be '
+                 'used.'.format(module.name, exc))
+    return compiled
 
 
 class OptionalBuildExt(build_ext):
@@ -93,6 +131,8 @@ class OptionalBuildExt(build_ext):
         try:
             super().build_extension(ext)
         except Exception as exc:
+            if self.inplace:
+                remove_stale(ext.name.rsplit('.', 1)[1])
             if REQUIRE_EXTENSIONS:
                 raise
             warn('{} could not be compiled ({}); the pure-Python twin will '

