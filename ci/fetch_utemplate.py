@@ -46,7 +46,7 @@ def release_files(version=VERSION):
     """Return the list of file records PyPI gives for one release."""
     try:
         meta = json.loads(_get('{}/{}/{}/json'.format(INDEX, PACKAGE,
-                                                       version)))
+                                                      version)))
         return meta['urls']
     except Exception:
         # some mirrors only serve the project-wide document
@@ -59,8 +59,8 @@ def download_sdist(version=VERSION):
     sdists = [f for f in release_files(version)
               if f.get('packagetype') == 'sdist']
     if not sdists:
-        raise SystemExit('no sdist for {} {} on PyPI'.format(PACKAGE,
-                                                               version))
+        raise SystemExit('no sdist for {} {} on PyPI'.format(
+            PACKAGE, version))
     record = sdists[0]
     expected = record['digests']['sha256']
     if version == VERSION and expected != PINNED_SHA256:

@@ -93,7 +93,7 @@ class TestUrllib3Bodies(MultipartTestBase):
         st.text('abcxyz_', min_size=1, max_size=8),
         st.one_of(st.text(max_size=300),
                   st.binary(max_size=3000))), max_size=6),
-        buffer_size=st.integers(1, 4096))
+           buffer_size=st.integers(1, 4096))
     def test_any_form_any_buffer_size(self, fields, buffer_size):
         encoded = [(n, v) if isinstance(v, str) else (n, ('f.bin', v))
                    for n, v in fields]

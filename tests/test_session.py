@@ -70,7 +70,8 @@ class TestJWT(unittest.TestCase):
         bad_claim = _jwt._b64encode(b'{"exp": "soon"}')
         cases = [
             '', 'abc', 'a.b', 'a.b.c', 'a.b.c.d', good + 'x', good[:-2],
-            head + '.' + body + '.', head + '.' + body + '.' + sig[1:] + sig[0],
+            head + '.' + body + '.',
+            head + '.' + body + '.' + sig[1:] + sig[0],
             alg_none + '.' + body + '.', alg_none + '.' + body + '.' + sig,
             head + '.' + body[:-1] + '.' + sig, head + '.!!.' + sig,
             head + '.' + body + '.' + sig + '=',

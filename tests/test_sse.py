@@ -194,6 +194,7 @@ class TestSSERoutes(unittest.TestCase):
         self.assertTrue(state['cancelled'])
         self.assertTrue(state['finished'])
         sent = state['sent']
+
         async def pause():
             await asyncio.sleep(0.02)
 
