@@ -2,6 +2,10 @@
 # git and GNU make: everything else is installed into .venv by `make venv`.
 #
 #   make run     print the version and active twins, then serve examples/hello.py
+#   make build   compile the twins in place; a twin that does not compile fails
+#                it (MICRODOT_REQUIRE_EXTENSIONS=0 lets the pure twin stand in,
+#                with a warning)
+#   make lint    flake8, mypy and stubtest (ci/lint.sh)
 #   make test    every check CI runs (ci/test.sh)
 #   make browser-test  the examples in headless Chromium (installed with
 #                apt-get when missing; see ci/install_browser.sh)
@@ -19,9 +23,11 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+PIP := bash ci/quiet_pip.sh $(PY) -m pip
 STAMP := $(VENV)/.stamp
+MICRODOT_REQUIRE_EXTENSIONS ?= 1
 
-.PHONY: all venv build run test browser-test bench mpy heap conformance upstream-tests soak clean distclean
+.PHONY: all venv build lint run test browser-test bench mpy heap conformance upstream-tests soak clean distclean
 
 all: test
 
@@ -30,10 +36,10 @@ venv: $(STAMP)
 # Reinstall whenever the build or the dev requirements change.
 $(STAMP): pyproject.toml setup.py requirements-dev.txt ci/fetch_utemplate.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PIP) install --quiet --upgrade pip setuptools wheel
+	$(PIP) install --quiet -r requirements-dev.txt
 	# build tools come from requirements-dev.txt, so skip the isolated build env
-	$(PY) -m pip install --quiet --no-build-isolation -e .
+	$(PIP) install --quiet --no-build-isolation -e .
 	# utemplate's sdists cannot be pip-installed: fetch it for CPython (the
 	# venv) and for MicroPython (.mplib, on tests/run_micropython.py's path)
 	$(PY) ci/fetch_utemplate.py "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
@@ -43,12 +49,18 @@ $(STAMP): pyproject.toml setup.py requirements-dev.txt ci/fetch_utemplate.py
 # The editable install's metadata holds the version it was installed with:
 # reinstall (the package only) when microdot.__version__ may have changed.
 $(VENV)/.version-stamp: $(STAMP) microdot/__init__.py
-	$(PY) -m pip install --quiet --no-build-isolation --no-deps -e .
+	$(PIP) install --quiet --no-build-isolation --no-deps -e .
 	touch $@
 
-# Compile the twins in place; setup.py decides which extensions exist.
+# Compile the twins in place; setup.py decides which extensions exist. A
+# twin that fails to compile loses its old build too (see setup.py), so no
+# test runs stale code.
 build: venv $(VENV)/.version-stamp
-	$(PY) setup.py --quiet build_ext --inplace
+	MICRODOT_REQUIRE_EXTENSIONS=$(MICRODOT_REQUIRE_EXTENSIONS) \
+		$(PY) setup.py --quiet build_ext --inplace
+
+lint: venv build
+	PY=$(PY) bash ci/lint.sh
 
 run: venv build
 	$(PY) -m microdot

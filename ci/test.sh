@@ -1,22 +1,27 @@
 #!/usr/bin/env bash
 # Every check CI runs, in order, stopping at the first failure.
 #
-#   bash ci/test.sh              all steps in STEPS order
+#   bash ci/test.sh                    all steps in STEPS order
 #   bash ci/test.sh pure micropython   only the named steps
 #
 # To add a check: write a step_<name> function below and add <name> to STEPS.
-# A step that runs tests should run them through `counted` so that its
-# "N passed" line adds to the totals printed at the end.
+# A step that runs tests must run them through `counted`: a runner that fails,
+# exits 5 (pytest: nothing collected), prints no closing summary line or
+# passes no test fails the step, and every summary line it prints adds to the
+# totals printed at the end.
 # Expects the venv and the in-place build (`make test` provides both).
+#
+# tests/test_ci_cpython.py sources this file to test its helpers: nothing
+# below runs a step unless the file is executed.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PY=${PY:-.venv/bin/python}
 MICROPYTHON=${MICROPYTHON:-.venv/bin/micropython}
-STEPS=(compiled pure browser micropython mpy heap conformance upstream dist bench)
+STEPS=(lint compiled pure browser micropython mpy heap conformance upstream dist bench)
 
-LOG=$(mktemp)
-OUT=$(mktemp)
+LOG=$(mktemp)   # the summary lines of every counted run
+OUT=$(mktemp)   # the output of the last counted run
 current=
 finish() {
     local rc=$?
@@ -27,35 +32,81 @@ finish() {
 }
 trap finish EXIT
 
-# Run a test runner, keeping its summary line for the totals at the end.
-counted() {
-    local rc=0
-    "$@" 2>&1 | tee "$OUT" || rc=$?
-    grep -E '[0-9]+ (passed|failed|skipped)' "$OUT" | tail -n 1 >>"$LOG" || true
-    return "$rc"
+# A runner's closing line: pytest's "3 failed, 120 passed, 2 skipped in
+# 4.20s" (framed by '=' without -q) or tests/run_micropython.py's "N passed,
+# M failed, K skipped". Anchored, so that a line quoting one ("--- wheel
+# suite: 12 passed in 3s" in ci/check_dist.sh's notes) is not counted twice.
+SUMMARY_RE='^(=+ )?[0-9]+ [a-z]+( [a-z]+)?(, [0-9]+ [a-z]+( [a-z]+)?)*'
+SUMMARY_RE+='( in [0-9.]+s( \([0-9:]+\))?)?( =+)?$'
+
+# Print the summary lines found on stdin (colours removed).
+summary_lines() {
+    sed 's/\x1b\[[0-9;]*m//g' | grep -E "$SUMMARY_RE" || true
 }
 
-# pytest exits 5 when it collects no test: not a failure of the code.
+# Add up the summary lines on stdin: "N passed, M failed, K skipped"
+# (errors count as failures).
+tally() {
+    awk '{
+        sub(/^=+ /, ""); sub(/ =+$/, "")
+        sub(/ in [0-9.]+s( \([0-9:]+\))?$/, "")
+        n = split($0, items, ", ")
+        for (i = 1; i <= n; i++) {
+            k = split(items[i], w, " ")
+            what = w[2]
+            if (k > 2) what = what " " w[3]
+            count[what] += w[1]
+        }
+    } END {
+        printf "%d passed, %d failed, %d skipped\n", count["passed"],
+            count["failed"] + count["error"] + count["errors"],
+            count["skipped"]
+    }'
+}
+
+# Run a test runner, keeping its summary lines for the totals at the end.
+counted() {
+    local rc=0 lines total
+    "$@" 2>&1 | tee "$OUT" || rc=$?
+    lines=$(summary_lines <"$OUT")
+    if [ "$rc" -eq 5 ]; then
+        echo "counted: $* collected no test (exit 5)"
+        return "$rc"
+    elif [ "$rc" -ne 0 ]; then
+        return "$rc"
+    elif [ -z "$lines" ]; then
+        echo "counted: $* printed no summary line: no test ran"
+        return 1
+    fi
+    total=$(printf '%s\n' "$lines" | tally)
+    case $total in
+        "0 passed,"*)
+            echo "counted: $* passed no test ($total)"
+            return 1 ;;
+        *", 0 failed,"*) ;;
+        *)
+            echo "counted: $* exited 0 but reports failures ($total)"
+            return 1 ;;
+    esac
+    printf '%s\n' "$lines" >>"$LOG"
+}
+
 # The browser tests have their own step (they run every transport at once).
 pytest_tests() {
-    local rc=0
     counted "$PY" -m pytest tests -q \
-        --ignore=tests/test_browser_cpython.py "$@" || rc=$?
-    if [ "$rc" -eq 5 ]; then
-        echo "WARNING: pytest collected no tests"
-        rc=0
-    fi
-    return "$rc"
+        --ignore=tests/test_browser_cpython.py "$@"
 }
 
-# Compiled twins, required when any were built (a missing one is an error).
+# flake8 over the code, mypy over the package and its stubs, stubtest
+# comparing the stubs with the modules that run (ci/lint.sh).
+step_lint() {
+    PY="$PY" bash ci/lint.sh
+}
+
+# The compiled twins, always required: without them (no `make build`, or a
+# build that failed) the step fails instead of testing the pure twins twice.
 step_compiled() {
-    if ls microdot/_speedups/*.so >/dev/null 2>&1; then
-        MICRODOT_REQUIRE_SPEEDUPS=1 pytest_tests
-    else
-        echo "no compiled twins in microdot/_speedups: pytest without MICRODOT_REQUIRE_SPEEDUPS"
-        pytest_tests
-    fi
+    MICRODOT_REQUIRE_SPEEDUPS=1 pytest_tests
 }
 
 # The pure twins on CPython.
@@ -118,27 +169,33 @@ step_bench() {
     PYTHON="$PY" bash ci/bench_gate.sh
 }
 
-if [ $# -gt 0 ]; then
-    STEPS=("$@")
+main() {
+    if [ $# -gt 0 ]; then
+        STEPS=("$@")
+    fi
+    local step t0 start=$SECONDS
+    for step in "${STEPS[@]}"; do
+        if ! declare -F "step_$step" >/dev/null; then
+            echo "ci/test.sh: no step named '$step'" >&2
+            return 2
+        fi
+    done
+    for step in "${STEPS[@]}"; do
+        echo "=== $step"
+        t0=$SECONDS
+        current=$step
+        "step_$step"
+        current=
+        echo "=== $step: ok ($((SECONDS - t0))s)"
+    done
+    echo "=== all steps passed: ${STEPS[*]} (total $((SECONDS - start))s)"
+    # one closing line for all the steps that ran tests (only passing runs
+    # get here)
+    if [ -s "$LOG" ]; then
+        echo "total: $(tally <"$LOG")"
+    fi
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+    main "$@"
 fi
-
-start=$SECONDS
-for step in "${STEPS[@]}"; do
-    echo "=== $step"
-    t0=$SECONDS
-    current=$step
-    "step_$step"
-    current=
-    echo "=== $step: ok ($((SECONDS - t0))s)"
-done
-
-echo "=== all steps passed: ${STEPS[*]} (total $((SECONDS - start))s)"
-# one closing line for all steps (only passing runs get here)
-awk '{
-    for (i = 1; i < NF; i++) {
-        w = $(i + 1); sub(/[^a-z]+$/, "", w)
-        if (w == "passed" || w == "failed" || w == "skipped" || w == "error" || w == "errors") n[w] += $i
-    }
-} END {
-    printf "total: %d passed, %d failed, %d skipped\n", n["passed"], n["failed"] + n["error"] + n["errors"], n["skipped"]
-}' "$LOG"

@@ -20,7 +20,8 @@ tests provoke on purpose (the server logs the exceptions of failing
 handlers) are printed only for a file that failed, or with ``-v``, which
 also prints one line per test. So the output is one line per file and, last,
 ``N passed, M failed, K skipped``; the exit status is 1 when a test failed
-or errored or a file could not be run, else 0.
+or errored or a file could not be run, 5 when no test ran (as pytest), else
+0.
 
 Heap: the port's default heap (2 MB) is enough; ``ci/test.sh`` gives 4 MB
 for a margin. The file that needs most is ``test_multipart.py``: at 1.75 MB
@@ -307,8 +308,11 @@ def main(argv):
         print('files with failures: ' + ' '.join(failing))
     print('ran {} file(s) in {:.2f}s'.format(len(names), _now() - start))
     print('{} passed, {} failed, {} skipped'.format(passed, failed,
-                                                   skipped_tests))
-    return 1 if failed else 0
+                                                    skipped_tests))
+    if failed:
+        return 1
+    # like pytest: a run that found no test is not a pass
+    return 0 if passed + skipped_tests else 5
 
 
 if __name__ == '__main__':
