@@ -189,8 +189,9 @@ def upstream():
         with open(req, 'w') as f:
             f.write('{} --hash=sha256:{}\n'.format(UPSTREAM, UPSTREAM_SHA256))
         subprocess.run([sys.executable, '-m', 'pip', 'download', '--quiet',
-                        '--no-deps', '--no-binary', ':all:', '--require-hashes',
-                        '-r', req, '-d', download], check=True)
+                        '--no-deps', '--no-binary', ':all:',
+                        '--require-hashes', '-r', req, '-d', download],
+                       check=True)
         sdist = os.path.join(download, 'microdot-2.7.0.tar.gz')
         staging = where + '.tmp'
         shutil.rmtree(staging, ignore_errors=True)
@@ -304,7 +305,7 @@ def module_costs(tree, form):
         visit(name)
     with tempfile.TemporaryDirectory() as stub:
         return probe(tree.paths(form), ['modules', stub,
-                                         ','.join(packages)] + order)
+                                        ','.join(packages)] + order)
 
 
 def _label(node):
@@ -555,7 +556,7 @@ def statement_tables(tree, files):
     return '\n\n'.join(out)
 
 
-# --- the gate ------------------------------------------------------------------
+# --- the gate ----------------------------------------------------------------
 
 def _flatten(result):
     flat = {}

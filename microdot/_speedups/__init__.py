@@ -32,9 +32,6 @@ COMPILED_MODULES = ('microdot._speedups._chttp',
                     'microdot._speedups._crouting',
                     'microdot._speedups._cmask')
 
-_ON = ('1', 'true', 'yes', 'on')
-_OFF = ('', '0', 'false', 'no', 'off')
-
 
 def _flag(name):
     try:
@@ -42,9 +39,9 @@ def _flag(name):
     except ImportError:  # MicroPython has no os.environ
         return False
     value = environ.get(name, '').strip().lower()
-    if value in _ON:
+    if value in ('1', 'true', 'yes', 'on'):
         return True
-    if value in _OFF:
+    if value in ('', '0', 'false', 'no', 'off'):
         return False
     raise ValueError('{}={!r} is not understood: use 1, true, yes or on to '
                      'switch it on; 0, false, no, off or an empty value to '
@@ -64,19 +61,19 @@ def _load_compiled():
     return found
 
 
-def _select():
+def _select(flag, load_compiled):
     impl = getattr(sys, 'implementation', None)
     if impl is None or impl.name != 'cpython':
         return None, 'pure', 'not CPython ({})'.format(
             impl.name if impl else 'unknown')
     # both switches are read first, so that a bad value of either is
     # reported whatever the other says
-    pure = _flag('MICRODOT_PURE')
-    required = _flag('MICRODOT_REQUIRE_SPEEDUPS')
+    pure = flag('MICRODOT_PURE')
+    required = flag('MICRODOT_REQUIRE_SPEEDUPS')
     if pure:
         return None, 'pure', 'MICRODOT_PURE is set'
     try:
-        found = _load_compiled()
+        found = load_compiled()
     except ImportError as exc:
         if required:
             raise ImportError('MICRODOT_REQUIRE_SPEEDUPS is set but the '
@@ -86,7 +83,8 @@ def _select():
     return found, 'compiled', 'compiled twins imported'
 
 
-_found, IMPLEMENTATION, REASON = _select()
+# the helpers are passed in, not looked up, because they are deleted next
+_found, IMPLEMENTATION, REASON = _select(_flag, _load_compiled)
 # the choice is made once: on a board the bytecode of these would otherwise
 # stay on the heap for nothing
 del _select, _load_compiled, _flag
