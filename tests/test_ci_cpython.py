@@ -192,8 +192,8 @@ class BuildTests(unittest.TestCase):
 
 
 def _early_returns(path):
-    """Yield (line, test) for each ``return`` in a test method that no
-    assertion precedes in its block: a test that ends that way passes
+    """Yield (line, test) for each ``return`` in a test method that comes
+    before any assertion of the method: a test that ends that way passes
     without checking anything (it should call skipTest)."""
     tree = ast.parse(open(path).read(), path)
     for cls in [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]:
@@ -202,36 +202,30 @@ def _early_returns(path):
                                         ast.AsyncFunctionDef)) and
                     method.name.startswith('test')):
                 continue
-            for block in _blocks(method):
-                for i, stmt in enumerate(block):
-                    if isinstance(stmt, ast.Return) and not any(
-                            _asserts(s) for s in block[:i]):
-                        yield stmt.lineno, cls.name + '.' + method.name
+            nodes = list(_own_nodes(method))
+            checks = [n.lineno for n in nodes if _is_check(n)]
+            for node in nodes:
+                if isinstance(node, ast.Return) and not any(
+                        line < node.lineno for line in checks):
+                    yield node.lineno, cls.name + '.' + method.name
 
 
-def _blocks(node):
-    """The statement lists inside ``node``, nested functions left out."""
+def _own_nodes(node):
+    """The nodes of a function body, nested functions and classes left out
+    (their returns and assertions run at another time, if ever)."""
     for child in ast.iter_child_nodes(node):
         if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef,
                               ast.Lambda, ast.ClassDef)):
             continue
-        for field in ('body', 'orelse', 'finalbody', 'handlers'):
-            block = getattr(child, field, None)
-            if isinstance(block, list) and block and \
-                    isinstance(block[0], ast.stmt):
-                yield block
-        yield from _blocks(child)
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        yield node.body
+        yield child
+        yield from _own_nodes(child)
 
 
-def _asserts(stmt):
-    for node in ast.walk(stmt):
-        if isinstance(node, ast.Call) and isinstance(node.func,
-                                                     ast.Attribute):
-            if node.func.attr.startswith(('assert', 'fail')):
-                return True
-    return False
+def _is_check(node):
+    """True for a call of self.assert...() or self.fail()."""
+    return isinstance(node, ast.Call) and \
+        isinstance(node.func, ast.Attribute) and \
+        node.func.attr.startswith(('assert', 'fail'))
 
 
 class SuiteTests(unittest.TestCase):
@@ -253,8 +247,14 @@ class SuiteTests(unittest.TestCase):
                   '    def test_b(self):\n'
                   '        with self.assertRaises(ValueError):\n'
                   '            int("x")\n'
-                  '        self.assertTrue(1)\n'
-                  '        return\n')
+                  '        try:\n'
+                  '            int("y")\n'
+                  '        except ValueError:\n'
+                  '            return\n'
+                  '    def test_c(self):\n'
+                  '        def inner():\n'
+                  '            return 1\n'
+                  '        self.assertEqual(inner(), 1)\n')
         with tempfile.NamedTemporaryFile('w', suffix='.py',
                                          delete=False) as f:
             f.write(source)
