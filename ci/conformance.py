@@ -334,7 +334,7 @@ def main():
                     'twins: ' + transport not in server_output:
                 raise SystemExit('conformance: the {} server did not run the '
                                  '{} twins:\n{}'.format(transport, transport,
-                                                         server_output))
+                                                        server_output))
             if 'Traceback' in server_output:
                 problems.append('{}: the server logged a traceback:\n{}'
                                 .format(transport, server_output[-3000:]))

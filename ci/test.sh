@@ -8,7 +8,9 @@
 # A step that runs tests must run them through `counted`: a runner that fails,
 # exits 5 (pytest: nothing collected), prints no closing summary line or
 # passes no test fails the step, and every summary line it prints adds to the
-# totals printed at the end.
+# totals printed at the end; a runner that adds up its own runs prints its
+# grand total as "total: N passed, M failed, K skipped", and then that line
+# alone counts.
 # Expects the venv and the in-place build (`make test` provides both).
 #
 # tests/test_ci_cpython.py sources this file to test its helpers: nothing
@@ -34,9 +36,11 @@ trap finish EXIT
 
 # A runner's closing line: pytest's "3 failed, 120 passed, 2 skipped in
 # 4.20s" (framed by '=' without -q) or tests/run_micropython.py's "N passed,
-# M failed, K skipped". Anchored, so that a line quoting one ("--- wheel
-# suite: 12 passed in 3s" in ci/check_dist.sh's notes) is not counted twice.
-SUMMARY_RE='^(=+ )?[0-9]+ [a-z]+( [a-z]+)?(, [0-9]+ [a-z]+( [a-z]+)?)*'
+# M failed, K skipped", after at most one word and a colon ("conformance:",
+# "total:"). Anchored, so that a line quoting one ("--- wheel suite: 12
+# passed in 3s" in ci/check_dist.sh's notes) is not counted twice.
+SUMMARY_RE='^(=+ )?([A-Za-z][A-Za-z0-9_-]*: )?'
+SUMMARY_RE+='[0-9]+ [a-z]+( [a-z]+)?(, [0-9]+ [a-z]+( [a-z]+)?)*'
 SUMMARY_RE+='( in [0-9.]+s( \([0-9:]+\))?)?( =+)?$'
 
 # Print the summary lines found on stdin (colours removed).
@@ -49,6 +53,7 @@ summary_lines() {
 tally() {
     awk '{
         sub(/^=+ /, ""); sub(/ =+$/, "")
+        sub(/^[A-Za-z][A-Za-z0-9_-]*: /, "")
         sub(/ in [0-9.]+s( \([0-9:]+\))?$/, "")
         n = split($0, items, ", ")
         for (i = 1; i <= n; i++) {
@@ -77,6 +82,10 @@ counted() {
     elif [ -z "$lines" ]; then
         echo "counted: $* printed no summary line: no test ran"
         return 1
+    fi
+    # the runner's own grand total: its parts were printed too
+    if grep -q '^total: ' <<<"$lines"; then
+        lines=$(grep '^total: ' <<<"$lines" | tail -n 1)
     fi
     total=$(printf '%s\n' "$lines" | tally)
     case $total in

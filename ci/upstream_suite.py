@@ -23,7 +23,8 @@ Usage::
 
 With no argument, all three run. ``MICROPYTHON`` names the MicroPython
 binary (default ``.venv/bin/micropython``). The last line printed is the
-total, ``N passed, M failed, K skipped``, for ``ci/test.sh``'s totals.
+total, ``total: N passed, M failed, K skipped``: for ``ci/test.sh``'s
+totals, that line alone stands for the runs above it.
 Standard library only.
 """
 import fcntl
@@ -305,7 +306,7 @@ def main(argv):
         totals = [a + b for a, b in zip(totals, counts)]
     for problem in problems:
         print('FAILED ' + problem)
-    print('{} passed, {} failed, {} skipped'.format(*totals))
+    print('total: {} passed, {} failed, {} skipped'.format(*totals))
     return 1 if problems else 0
 
 

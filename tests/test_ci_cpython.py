@@ -106,6 +106,24 @@ class CountedTests(unittest.TestCase):
         self.assertEqual(out.splitlines()[-1],
                          'total: 22 passed, 0 failed, 4 skipped')
 
+    def test_a_runner_total_line_stands_for_its_parts(self):
+        # ci/upstream_suite.py: pytest and MicroPython runs, then its total;
+        # ci/conformance.py: one line after a word and a colon
+        upstream = ('120 passed, 3 skipped in 9.00s\n'
+                    '60 passed, 0 failed, 1 skipped\n'
+                    'upstream suite on micropython: 60 passed, 0 failed, '
+                    '1 skipped\n'
+                    'total: 180 passed, 0 failed, 4 skipped\n')
+        status, out = _bash(
+            'step_up() { counted ' + _fake_runner(upstream) + '; }\n'
+            'step_conf() { counted ' + _fake_runner(
+                'reports: /tmp/x\nconformance: 42 passed, 0 failed\n') +
+            '; }\n'
+            'main up conf')
+        self.assertEqual(status, 0, out)
+        self.assertEqual(out.splitlines()[-1],
+                         'total: 222 passed, 0 failed, 4 skipped')
+
     def test_tally_counts_errors_as_failures(self):
         status, out = _bash("printf '1 failed, 2 passed, 3 errors in 1s\\n"
                             "1 error\\n' | tally")
@@ -152,10 +170,13 @@ class BuildTests(unittest.TestCase):
         environ = dict(os.environ)
         environ.pop('MICRODOT_REQUIRE_EXTENSIONS', None)
         environ.update(env)
-        # -o: take the venv as made; PY: the interpreter running this test
+        # -o: take the venv as made; PY: the interpreter running this test;
+        # PIP=false: should a target still want to install into that venv
+        # (the copy, editable), it fails instead
         proc = subprocess.run(
-            ['make', '--no-print-directory', '-o', '.venv/.stamp', 'build',
-             'PY=' + sys.executable], cwd=tmp, env=environ,
+            ['make', '--no-print-directory', '-o', '.venv/.stamp',
+             '-o', '.venv/.version-stamp', 'build', 'PY=' + sys.executable,
+             'PIP=false'], cwd=tmp, env=environ,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
         built = sorted(os.path.basename(p) for p in glob.glob(
             os.path.join(speedups, '*' + sysconfig.get_config_var(

@@ -565,7 +565,7 @@ class TestPrecompressed(StaticCase):
 
 def tmp_file(name, data):
     path = '{}/microdot_sendfile_{}_{}'.format(TMP, sys.implementation.name,
-                                              name)
+                                               name)
     with open(path, 'wb') as f:
         f.write(data)
     return path

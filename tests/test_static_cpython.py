@@ -305,7 +305,8 @@ class StaticServerMixin:
         # not a URL at all: the server's parser refuses it before routing
         with self.log() as log:
             with Client(self.port) as c:
-                c.send(b'GET /static/hello.txt\x00 HTTP/1.1\r\nHost: x\r\n\r\n')
+                c.send(b'GET /static/hello.txt\x00 HTTP/1.1\r\n'
+                       b'Host: x\r\n\r\n')
                 res = c.response()
         self.assertEqual(res.status, 400)
         self.assertNotIn('Traceback', log.getvalue())
