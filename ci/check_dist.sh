@@ -228,7 +228,7 @@ check_types() {  # check_types VENV: mypy and stubtest on the installed package
         -p microdot) || fail 'mypy failed on the installed package'
     (cd "$WORK" && MICRODOT_REQUIRE_SPEEDUPS=1 "$1/bin/python" -m \
         mypy.stubtest --allowlist "$ROOT/ci/stubtest-allowlist.txt" \
-        microdot._speedups) ||
+        --ignore-unused-allowlist microdot._speedups) ||
         fail 'stubtest failed on the installed package'
 }
 
