@@ -53,6 +53,10 @@ t0=$SECONDS
 env -u PYTHONDONTWRITEBYTECODE "$PYTHON" -m build --outdir "$WORK/dist" \
     "$ROOT" >"$WORK/build.log" 2>&1 ||
     { tail -n 40 "$WORK/build.log"; fail 'python -m build failed'; }
+# the sdist step leaves microdot.egg-info in the checkout: with the
+# checkout first on sys.path, its metadata (version included) would shadow
+# the editable install's once the version moves on
+rm -rf "$ROOT/microdot.egg-info"
 if grep -i 'warn' "$WORK/build.log"; then
     fail 'the build printed the warnings above'
 fi
