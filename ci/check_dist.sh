@@ -189,10 +189,13 @@ run_suite() {  # run_suite VENV LABEL [VAR=VALUE...]: the suite, outside ROOT
     local dir="$WORK/run-$label"
     mkdir -p "$dir"
     # the suite and the scripts some tests run (benchmarks/gate.py,
-    # ci/upstream_suite.py), but
-    # never the package: microdot must come from the venv
+    # ci/upstream_suite.py, the examples), but never the package: microdot
+    # must come from the venv
     cp -r "$ROOT/tests" "$dir/tests"
-    [ ! -d "$ROOT/benchmarks" ] || cp -r "$ROOT/benchmarks" "$dir/benchmarks"
+    local extra_dir
+    for extra_dir in benchmarks examples; do
+        [ ! -d "$ROOT/$extra_dir" ] || cp -r "$ROOT/$extra_dir" "$dir/"
+    done
     # only the upstream-suite scripts: tests/test_packaging_cpython.py takes
     # a ci/micropython_pkg.py for a source checkout
     mkdir -p "$dir/ci"
