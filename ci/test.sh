@@ -20,7 +20,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PY=${PY:-.venv/bin/python}
 MICROPYTHON=${MICROPYTHON:-.venv/bin/micropython}
-STEPS=(lint compiled pure browser micropython mpy heap conformance upstream dist bench)
+STEPS=(tools lint compiled pure eager browser micropython mpy heap conformance upstream dist bench e2e)
 
 LOG=$(mktemp)   # the summary lines of every counted run
 OUT=$(mktemp)   # the output of the last counted run
@@ -106,6 +106,12 @@ pytest_tests() {
         --ignore=tests/test_browser_cpython.py "$@"
 }
 
+# curl and wrk, which server tests and the end-to-end gate drive (apt-get;
+# required on CI: see ci/install_tools.sh).
+step_tools() {
+    bash ci/install_tools.sh
+}
+
 # flake8 over the code, mypy over the package and its stubs, stubtest
 # comparing the stubs with the modules that run (ci/lint.sh).
 step_lint() {
@@ -121,6 +127,12 @@ step_compiled() {
 # The pure twins on CPython.
 step_pure() {
     MICRODOT_PURE=1 pytest_tests
+}
+
+# The server tests on Python 3.12 or later, where requests start as eager
+# tasks (the main venv's Python drives them by hand): ci/eager.sh.
+step_eager() {
+    counted bash ci/eager.sh
 }
 
 # The examples in headless Chromium, on the embedded server (compiled and
@@ -176,6 +188,18 @@ step_dist() {
 # The compiled/pure speed ratios of the hot paths (benchmarks/gate.py).
 step_bench() {
     PYTHON="$PY" bash ci/bench_gate.sh
+}
+
+# End to end, with wrk: the embedded server against raw ASGI on Uvicorn and
+# a fixed-reply Protocol, capacity ratios in one run (benchmarks/e2e/run.py
+# --gate, measured again once before failing). Without wrk (a developer's
+# machine where ci/install_tools.sh could not install it) it is left out.
+step_e2e() {
+    if ! command -v wrk >/dev/null; then
+        echo "WARNING: no wrk: the end-to-end gate is left out"
+        return 0
+    fi
+    "$PY" benchmarks/e2e/run.py --gate
 }
 
 main() {

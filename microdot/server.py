@@ -29,7 +29,7 @@ import sys
 import time
 from email.utils import formatdate
 
-from microdot._speedups import parse_head, parse_request_line
+from microdot._speedups import parse_head, parse_request_line, head_end
 from microdot.microdot import Request, Response, HTTPException, \
     _BadRequest, _consumed, _event_loop_name, print_exception
 
@@ -50,20 +50,6 @@ def _date_line():
         _date[0] = now
         _date[1] = 'Date: ' + formatdate(now, usegmt=True) + '\r\n'
     return _date[1]
-
-
-def _head_end(buf, pos):
-    # the end of the request head that starts at buf[pos], just past its
-    # blank line (CRLF or bare LF line endings), or -1 when incomplete
-    i = buf.find(b'\r\n\r\n', pos)
-    end = i if i >= 0 else len(buf)
-    j = buf.find(b'\n\n', pos, end + 1)
-    k = buf.find(b'\n\r\n', pos, end)
-    if j >= 0 and (k < 0 or j < k):
-        return j + 2
-    if k >= 0:
-        return k + 3
-    return i + 4 if i >= 0 else -1
 
 
 async def _continue(coro, first):
@@ -217,7 +203,7 @@ class HTTPConnection(asyncio.Protocol):
             if self.state == self.IDLE:
                 self.state = self.HEAD
                 self._expire_in(app.head_timeout)
-            if not self.line_checked:
+            if buf[pos] in (10, 13) and not self.line_checked:
                 # empty lines before a request line are ignored (RFC 9112,
                 # 2.2), within the head timeout
                 while buf.startswith(b'\n', pos) or \
@@ -226,7 +212,7 @@ class HTTPConnection(asyncio.Protocol):
                 self.pos = pos
                 if pos >= len(buf):
                     return
-            end = _head_end(buf, pos)
+            end = head_end(buf, pos)
             if end < 0:
                 line_end = buf.find(b'\n', pos)
                 if line_end >= 0 and not self.line_checked:

@@ -195,6 +195,41 @@ HEADS = [
      ('GET', '/', '1.1', [('H%d' % i, '%d' % i) for i in range(500)])),
 ]
 
+# (data, pos) -> the index just past the empty line that ends the head;
+# HEAD_END_CASES holds the head, and what follows it, apart
+_POST = b'POST / HTTP/1.1\r\n\r\n'
+_HEAD_END_CASES = [
+    # (before pos, the head up to its end, after it)
+    (b'', _GET + b'Host: a\r\n\r\n', b''),
+    (b'', _GET + b'\r\n', b''),
+    (b'', b'\r\n\r\n', b''),
+    (b'', b'\n\n', b''),
+    (b'', b'\n\r\n', b''),
+    (b'', b'GET / HTTP/1.1\nHost: a\n\n', b''),
+    (b'', b'GET / HTTP/1.1\nHost: a\n\r\n', b'body'),
+    (b'', b'GET / HTTP/1.1\r\nHost: a\r\n\n', b'body'),
+    (b'', _GET + b'Host: a\r\n\r\n', _POST),
+    (_GET + b'Host: a\r\n\r\n', _POST, b''),
+    (b'x' * 10, _GET + b'\r\n', b''),
+    (b'a\n', b'\nb\r\n\r\n', b''),
+    (b'a', b'\r\n\r\n', b''),
+    (b'', _GET + b''.join(b'H%d: v\r\n' % i for i in range(300)) +
+     b'\r\n', b'trailing'),
+]
+HEAD_ENDS = [((before + head + after, len(before)), len(before + head))
+             for before, head, after in _HEAD_END_CASES] + [
+    ((_GET, 0), -1),
+    ((b'', 0), -1),
+    ((b'\n', 0), -1),
+    ((_GET + b'Host: a\r\n\r', 0), -1),
+    ((_GET + b'Host: a\r\n', 0), -1),
+    ((_GET + b'\r\n' + _POST, 18 + len(_POST)), -1),
+    ((b'a\r\n\r\n', 3), -1),
+    ((b'a\n\r\n', -3), 4),
+    ((b'a\n\r\n', -100), 4),
+    ((b'a\n\r\n', 100), -1),
+]
+
 URLDECODE = [
     ('', ''),
     (b'', ''),
@@ -482,6 +517,18 @@ class ParseHeadChecks(TwinChecks):
             self.impl.parse_request_line(lines[0]) +
             ([self.impl.parse_header_line(lines[1]),
               self.impl.parse_header_line(lines[2])],))
+
+
+class HeadEndChecks(TwinChecks):
+    def test_corpus(self):
+        self.check_corpus(self.impl.head_end, HEAD_ENDS)
+
+    def test_agrees_with_parse_head(self):
+        # the head up to head_end() is what parse_head() reads
+        data = _GET + b'A: 1\r\nB: 2\r\n\r\nNot: a header\r\n\r\n'
+        end = self.impl.head_end(data)
+        self.assertEqual(self.impl.parse_head(data[:end]),
+                         self.impl.parse_head(data))
 
 
 class UrldecodeChecks(TwinChecks):
@@ -925,6 +972,10 @@ class PureParseHeaderLineTests(ParseHeaderLineChecks, unittest.TestCase):
 
 class PureParseHeadTests(ParseHeadChecks, unittest.TestCase):
     impl = _pure
+
+
+class PureHeadEndTests(HeadEndChecks, unittest.TestCase):
+    pass
 
 
 class PureUrldecodeTests(UrldecodeChecks, unittest.TestCase):

@@ -18,7 +18,8 @@ from microdot._speedups import _pure
 
 import routing_oracle
 from test_twins import (
-    HEADS, HEADER_LINES, REQUEST_LINES, SEGMENT_CASES, GREEDY_CASES,
+    HEADS, HEAD_ENDS, HEADER_LINES, REQUEST_LINES, SEGMENT_CASES,
+    GREEDY_CASES, HeadEndChecks,
     URLDECODE, URLENCODED, MASK_KEY, MASK_SIZES, ROUTER_LOOKUPS,
     ROUTER_MATCHES, TREE_LOOKUPS, TREE_MATCHES, STR, INT, PATH, SEGMENTS,
     CALLABLE, ParseRequestLineChecks, ParseHeaderLineChecks, ParseHeadChecks,
@@ -42,6 +43,7 @@ else:
         parse_request_line=_chttp.parse_request_line,
         parse_header_line=_chttp.parse_header_line,
         parse_head=_chttp.parse_head,
+        head_end=_chttp.head_end,
         urldecode=_chttp.urldecode,
         parse_urlencoded=_chttp.parse_urlencoded,
         match_segments=_crouting.match_segments,
@@ -77,6 +79,10 @@ class CompiledParseHeaderLineTests(NeedsCompiled, ParseHeaderLineChecks,
 
 class CompiledParseHeadTests(NeedsCompiled, ParseHeadChecks,
                              unittest.TestCase):
+    pass
+
+
+class CompiledHeadEndTests(NeedsCompiled, HeadEndChecks, unittest.TestCase):
     pass
 
 
@@ -235,6 +241,12 @@ class DifferentialTests(NeedsCompiled, unittest.TestCase):
 
     def test_heads(self):
         self.compare('parse_head', [c[0] for c in HEADS] + EXTRA_HEADS)
+
+    def test_head_ends(self):
+        heads = [c[0] for c in HEADS] + EXTRA_HEADS
+        self.compare('head_end', [c[0] for c in HEAD_ENDS] +
+                     [(h, 0) for h in heads if isinstance(h, bytes)] +
+                     [(h, 3) for h in heads if isinstance(h, bytes)])
 
     def test_urldecode(self):
         self.compare('urldecode',

@@ -365,6 +365,26 @@ class ParsingDiffTests(NeedsCompiled, unittest.TestCase):
         tally.check(self)
         tally.require(self, '30 headers or more', 'a line over 512 bytes')
 
+    def test_head_end(self):
+        # the heads of the grammar, after some bytes and cut at any point
+        tally = Tally()
+
+        @TWINS
+        @given(st.binary(max_size=20), HEAD, st.data())
+        def check(before, head, data):
+            full = before + head
+            cut = data.draw(st.integers(len(before), len(full)))
+            for end in (len(full), cut):
+                expected, delegated = same(self, 'head_end', full[:end],
+                                           len(before))
+                tally.add(expected, delegated)
+                tally.note('a complete head', expected[1] >= 0)
+                tally.note('an incomplete head', expected[1] == -1)
+
+        check()
+        tally.check(self)
+        tally.require(self, 'a complete head', 'an incomplete head')
+
 
 class UrlDiffTests(NeedsCompiled, unittest.TestCase):
     def test_urldecode(self):

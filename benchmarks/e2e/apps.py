@@ -5,7 +5,8 @@ same routes on 127.0.0.1:
 
 - ``/``: ``Hello, World!`` as text;
 - ``/json?name=...``: a small JSON object that echoes the query argument;
-- ``/items/<int:id>``: JSON, behind 50 other parametrized routes;
+- ``/items/<int:id>``: ``Item <id>`` as text, behind 50 other
+  parametrized routes (text, so that against ``/`` only routing differs);
 - ``POST /echo``: the JSON body parsed and sent back;
 - ``/big``: 64 KiB of bytes.
 
@@ -51,7 +52,7 @@ def microdot_app(asgi=False):
 
     @app.get('/items/<int:id>')
     async def item(request, id):
-        return {'id': id}
+        return 'Item {}'.format(id)
 
     @app.post('/echo')
     async def echo(request):
@@ -77,7 +78,7 @@ async def raw_asgi(scope, receive, send):
         name = qs.split('=', 1)[1] if '=' in qs else None
         body = json.dumps({'message': HELLO, 'name': name}).encode()
     elif path.startswith('/items/'):
-        body = json.dumps({'id': int(path[7:])}).encode()
+        body, ctype = 'Item {}'.format(int(path[7:])).encode(), b'text/plain'
     elif path == '/echo':
         data = b''
         while True:
@@ -112,7 +113,7 @@ def starlette_app():
         return JSONResponse({'other': request.path_params['id']})
 
     async def item(request):
-        return JSONResponse({'id': request.path_params['id']})
+        return PlainTextResponse('Item {}'.format(request.path_params['id']))
 
     async def echo(request):
         return JSONResponse(await request.json())
@@ -143,7 +144,8 @@ def falcon_app():
 
     class Item:
         async def on_get(self, req, resp, id):
-            resp.media = {'id': id}
+            resp.content_type = falcon.MEDIA_TEXT
+            resp.text = 'Item {}'.format(id)
 
     class Echo:
         async def on_post(self, req, resp):
@@ -188,7 +190,7 @@ def blacksheep_app():
 
     @get('/items/{id}')
     async def item(id: int):
-        return json_response({'id': id})
+        return text('Item {}'.format(id))
 
     @app.router.post('/echo')
     async def echo(request):
@@ -256,7 +258,7 @@ def upstream_app(path):
 
     @app.get('/items/<int:id>')
     async def item(request, id):
-        return {'id': id}
+        return 'Item {}'.format(id)
 
     @app.post('/echo')
     async def echo(request):

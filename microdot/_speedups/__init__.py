@@ -24,8 +24,8 @@ from microdot._speedups import _pure
 
 #: Names every twin module provides.
 NAMES = ('parse_request_line', 'parse_header_line', 'parse_head',
-         'urldecode', 'parse_urlencoded', 'mask', 'match_segments', 'Router',
-         'NoCaseDict')
+         'head_end', 'urldecode', 'parse_urlencoded', 'mask',
+         'match_segments', 'Router', 'NoCaseDict')
 
 #: Compiled modules, each giving some of :data:`NAMES`.
 COMPILED_MODULES = ('microdot._speedups._chttp',
@@ -94,6 +94,7 @@ if _found is None:
 parse_request_line = _found['parse_request_line']
 parse_header_line = _found['parse_header_line']
 parse_head = _found['parse_head']
+head_end = _found['head_end']
 urldecode = _found['urldecode']
 parse_urlencoded = _found['parse_urlencoded']
 mask = _found['mask']

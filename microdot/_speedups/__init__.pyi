@@ -7,6 +7,7 @@ from microdot._speedups._pure import (
     parse_request_line as parse_request_line,
     parse_header_line as parse_header_line,
     parse_head as parse_head,
+    head_end as head_end,
     urldecode as urldecode,
     parse_urlencoded as parse_urlencoded,
     mask as mask,

@@ -220,6 +220,30 @@ def parse_head(data):
     return method, url, version, headers
 
 
+def head_end(data, Py_ssize_t pos=0):
+    """Find the end of the request head that starts at ``data[pos]``.
+
+    Compiled twin of :func:`microdot._speedups._pure.head_end`.
+    """
+    if type(data) is not bytes:
+        return _py.head_end(data, pos)
+    cdef const char *p = PyBytes_AS_STRING(data)
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(data)
+    cdef const char *nl
+    if pos < 0:  # as bytes.find counts a negative start from the end
+        pos = max(0, n + pos)
+    while pos < n:
+        nl = <const char *>memchr(p + pos, 10, n - pos)
+        if nl == NULL:
+            return -1
+        pos = nl - p + 1
+        if pos < n and p[pos] == 10:
+            return pos + 1
+        if pos + 1 < n and p[pos] == 13 and p[pos + 1] == 10:
+            return pos + 2
+    return -1
+
+
 cdef str _unquote(const char *p, Py_ssize_t n, char *buf):
     # decode p[:n] through buf (n bytes at least); '+' is a space, '%XX' a
     # byte, and any other '%' stays as it is

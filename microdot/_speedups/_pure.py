@@ -168,6 +168,23 @@ def parse_head(data):
     return method, url, version, headers
 
 
+def head_end(data, pos=0):
+    """Find the end of the request head that starts at ``data[pos]``.
+
+    :param data: bytes holding the head, and possibly more after it.
+    :param pos: where the head starts.
+
+    Returns the index just past the empty line that ends the head (lines may
+    end with ``\r\n`` or a bare ``\n``), or -1 when that line has not
+    arrived yet. An empty line at ``pos`` itself does not count.
+    """
+    k = data.find(b'\n\r\n', pos)
+    j = data.find(b'\n\n', pos, len(data) if k < 0 else k + 1)
+    if j >= 0:
+        return j + 2
+    return k + 3 if k >= 0 else -1
+
+
 def urldecode(s):
     """Decode a URL-encoded string given as ``str`` or ``bytes``.
 
