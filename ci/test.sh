@@ -20,7 +20,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PY=${PY:-.venv/bin/python}
 MICROPYTHON=${MICROPYTHON:-.venv/bin/micropython}
-STEPS=(lint compiled pure browser micropython mpy heap conformance upstream dist bench)
+STEPS=(lint compiled pure docs browser micropython mpy heap conformance upstream dist bench)
 
 LOG=$(mktemp)   # the summary lines of every counted run
 OUT=$(mktemp)   # the output of the last counted run
@@ -121,6 +121,15 @@ step_compiled() {
 # The pure twins on CPython.
 step_pure() {
     MICRODOT_PURE=1 pytest_tests
+}
+
+# The documentation (docs/, with the Sphinx of docs/requirements.txt) into
+# build/docs, from scratch; a warning is an error. Its code samples run in
+# the pytest steps (tests/test_docs_cpython.py).
+step_docs() {
+    bash ci/quiet_pip.sh "$PY" -m pip install --quiet -r docs/requirements.txt
+    "$PY" -m sphinx -E -W --keep-going -q -b html docs build/docs
+    echo "build/docs/index.html"
 }
 
 # The examples in headless Chromium, on the embedded server (compiled and
