@@ -15,8 +15,9 @@ version = release = microdot.__version__
 
 extensions = ['sphinx.ext.autodoc', 'readme_tables']
 exclude_patterns = ['_build']
-# code blocks name their language; a bare literal block is plain text
-highlight_language = 'none'
+# the pages name the language of each code block; the docstrings' literal
+# blocks are Python
+highlight_language = 'python3'
 
 autodoc_member_order = 'bysource'
 autodoc_default_options = {'members': True}

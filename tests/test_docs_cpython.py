@@ -745,7 +745,8 @@ def _(t):
     t.assertEqual(t.call(c.get('/')).text, 'Hello, stranger!')
     # a cookie signed with another key is an empty session
     from microdot.session import Session
-    forged = Session(secret_key='another-key-of-thirty-two-bytes!').encode({'name': 'Mallory'})
+    forged = Session(secret_key='another-key-of-thirty-two-bytes!').encode(
+        {'name': 'Mallory'})
     c.cookies['session'] = forged
     t.assertEqual(t.call(c.get('/')).text, 'Hello, stranger!')
 
@@ -1126,6 +1127,14 @@ class TestDocSamples(unittest.TestCase):
                     self.assertEqual(result.returncode, 0, result.stderr)
                 else:
                     self.fail('no syntax check for ' + sample.language)
+
+    def test_python_samples_fit_79_columns(self):
+        # the project's flake8 line length, for code that readers copy
+        long = ['{!r} line {}'.format(sample, i + 1)
+                for sample in SAMPLES if sample.language == 'python'
+                for i, line in enumerate(sample.code.splitlines())
+                if len(line) > 79]
+        self.assertEqual(long, [])
 
     def test_runnable_python_samples_parse(self):
         for sample in SAMPLES:
