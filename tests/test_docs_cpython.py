@@ -969,10 +969,14 @@ def _(t):
 def _(t):
     # start_server() leaves signals to the program: this one just ends
     with t.serve('deploy-start-server', graceful=False) as server:
-        time.sleep(0.2)
-        readings = t.get_json(server.docs_port, '/readings')
+        deadline = time.monotonic() + TIMEOUT
+        while True:  # the sensor task runs next to the server
+            readings = t.get_json(server.docs_port, '/readings')
+            if len(readings) == 5 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
         t.assertEqual(len(readings), 5)
-        t.assertEqual(readings, sorted(readings))
+        t.assertEqual(readings, list(range(readings[0], readings[0] + 5)))
 
 
 @check('deploy-shutdown')
