@@ -9,6 +9,7 @@
 #   make test    every check CI runs (ci/test.sh)
 #   make browser-test  the examples in headless Chromium (installed with
 #                apt-get when missing; see ci/install_browser.sh)
+#   make docs    the documentation (Sphinx, warnings are errors) in build/docs
 #   make bench   the benchmarks and speed gates, saved under benchmarks/results
 #   make mpy     compile the portable modules to .mpy files in build/mpy
 #   make heap    the MicroPython heap report, ours next to upstream microdot
@@ -27,7 +28,7 @@ PIP := bash ci/quiet_pip.sh $(PY) -m pip
 STAMP := $(VENV)/.stamp
 MICRODOT_REQUIRE_EXTENSIONS ?= 1
 
-.PHONY: all venv build lint run test browser-test bench mpy heap conformance upstream-tests soak clean distclean
+.PHONY: all venv build lint run test browser-test docs bench mpy heap conformance upstream-tests soak clean distclean
 
 all: test
 
@@ -71,6 +72,9 @@ test: venv build
 
 browser-test: venv build
 	bash ci/test.sh browser
+
+docs: venv
+	bash ci/test.sh docs
 
 bench: venv build
 	bash ci/bench_gate.sh --save

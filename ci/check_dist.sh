@@ -217,8 +217,10 @@ run_suite() {  # run_suite VENV LABEL [VAR=VALUE...]: the suite, outside ROOT
             extra+=(--deselect "tests/test_twins_cpython.py::$cls")
         done
     fi
-    # the browser tests need examples/ and have their own step
+    # the browser tests need examples/ and have their own step; the
+    # documentation's samples need docs/ (and run in the pytest steps)
     extra+=(--ignore=tests/test_browser_cpython.py)
+    extra+=(--ignore=tests/test_docs_cpython.py)
     (cd "$dir" && env "$@" "$venv/bin/python" -m pytest tests -q \
         -p no:cacheprovider "${extra[@]}" 2>&1) |
         tee "$WORK/$label.log" || rc=$?

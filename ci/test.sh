@@ -20,7 +20,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PY=${PY:-.venv/bin/python}
 MICROPYTHON=${MICROPYTHON:-.venv/bin/micropython}
-STEPS=(tools lint compiled pure eager browser micropython mpy heap conformance upstream dist bench e2e)
+STEPS=(tools lint compiled pure eager docs browser micropython mpy heap
+       conformance upstream dist bench e2e)
 
 LOG=$(mktemp)   # the summary lines of every counted run
 OUT=$(mktemp)   # the output of the last counted run
@@ -133,6 +134,15 @@ step_pure() {
 # tasks (the main venv's Python drives them by hand): ci/eager.sh.
 step_eager() {
     counted bash ci/eager.sh
+}
+
+# The documentation (docs/, with the Sphinx of docs/requirements.txt) into
+# build/docs, from scratch; a warning is an error. Its code samples run in
+# the pytest steps (tests/test_docs_cpython.py).
+step_docs() {
+    bash ci/quiet_pip.sh "$PY" -m pip install --quiet -r docs/requirements.txt
+    "$PY" -m sphinx -E -W --keep-going -q -b html docs build/docs
+    echo "build/docs/index.html"
 }
 
 # The examples in headless Chromium, on the embedded server (compiled and

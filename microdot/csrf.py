@@ -90,7 +90,9 @@ class CSRF:
         app.before_request(self.before_request)
 
     def exempt(self, f):
-        """Decorator that excludes a route from the check::
+        """Decorator that excludes a route from the check.
+
+        Example::
 
             @app.post('/webhook')
             @csrf.exempt
