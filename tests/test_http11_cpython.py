@@ -656,6 +656,25 @@ class TestDisconnects(ServerCase):
             c.file.readline()
         self.assertTrue(self.app.state['sse_ended'].wait(TIMEOUT))
 
+    def test_websocket_handler_waiting_in_receive_gets_the_disconnect(self):
+        import base64
+        key = base64.b64encode(os.urandom(16)).decode()
+        with self.client() as c:
+            c.request(path='/ws', headers={
+                'Upgrade': 'websocket', 'Connection': 'Upgrade',
+                'Sec-WebSocket-Key': key, 'Sec-WebSocket-Version': '13'})
+            self.assertEqual(c.response(head_only=True).status, 101)
+            time.sleep(0.1)  # the handler now waits in receive()
+            self.assertEqual(self.app.state['ws_closed'], [])
+            # the client goes away without a close frame
+            c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                              b'\x01\x00\x00\x00\x00\x00\x00\x00')
+        deadline = time.monotonic() + TIMEOUT
+        while not self.app.state['ws_closed'] and \
+                time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertEqual(self.app.state['ws_closed'], [True])
+
     def test_reset_before_the_response_logs_no_traceback(self):
         with self.log() as log:
             for _ in range(20):
