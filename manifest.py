@@ -20,8 +20,13 @@ metadata(description="The impossibly small web framework for MicroPython",
 
 options.defaults(extensions=None)  # None: every extension below
 
+# The core: what ``import microdot`` loads, and the modules it imports when
+# a feature is first used (the wire seam and the portable server at the
+# first request; cookies, redirects, files, mount: at their first call).
 CORE = ("__init__.py", "microdot.py", "_jsoncodec.py", "_speedups/__init__.py",
-        "_speedups/_pure.py")
+        "_speedups/_pure.py", "_speedups/_pure_core.py",
+        "_speedups/_pure_serve.py", "_dispatch.py",
+        "_wire.py", "_body.py", "_portable.py", "_extra.py")
 
 # Each extension with the package files it needs beyond the core.
 EXTENSIONS = {
@@ -29,13 +34,14 @@ EXTENSIONS = {
     "cors": ("cors.py",),
     "csrf": ("csrf.py",),
     "login": ("login.py", "session.py", "_jwt.py", "helpers.py"),
-    "multipart": ("multipart.py", "helpers.py"),
+    "multipart": ("multipart.py", "_multipart.py", "helpers.py"),
     "session": ("session.py", "_jwt.py", "helpers.py"),
     "sse": ("sse.py", "helpers.py"),
     "static": ("static.py",),
-    "test_client": ("test_client.py", "websocket.py", "helpers.py"),
+    "test_client": ("test_client.py", "websocket.py", "_websocket.py",
+                    "helpers.py"),
     "utemplate": ("utemplate.py",),
-    "websocket": ("websocket.py", "helpers.py"),
+    "websocket": ("websocket.py", "_websocket.py", "helpers.py"),
 }
 
 # Libraries from micropython-lib that an extension imports.

@@ -65,7 +65,8 @@ UPSTREAM_SHA256 = \
 UPSTREAM_CPYTHON_ONLY = ('asgi.py', 'wsgi.py', 'jinja.py')
 #: our modules that are not portable, for git refs without a manifest.py.
 CPYTHON_ONLY = ('asgi.py', 'wsgi.py', 'jinja.py', 'server.py',
-                '_external.py', '__main__.py')
+                '_external.py', '__main__.py', '_cpython.py', '_select.py',
+                '_jsonfast.py')
 
 #: The extensions, in the order of the issue's table; each alone is
 #: measured on top of the core.
@@ -203,9 +204,19 @@ def upstream():
                     member.name = 'microdot/' + parts[3]
                     tar.extract(member, staging)
         os.rename(staging, where)
-    # upstream's session imports ``jwt``: ours stands in for it
-    shutil.copy(os.path.join(ROOT, 'microdot', '_jwt.py'),
-                os.path.join(where, 'jwt.py'))
+    # upstream's session imports ``jwt``: ours stands in for it, on the
+    # json module (upstream has no microdot._jsoncodec)
+    with open(os.path.join(ROOT, 'microdot', '_jwt.py')) as f:
+        text = f.read()
+    line = 'from microdot import _jsoncodec\n'
+    if line not in text:
+        raise RuntimeError('microdot/_jwt.py: no "{}"'.format(line.strip()))
+    text = text.replace(line, 'import json\n\n\ndef _dumpb(obj):\n'
+                        '    return json.dumps(obj).encode()\n')
+    text = text.replace('_jsoncodec.loads(', 'json.loads(').replace(
+        '_jsoncodec.dumpb(', '_dumpb(')
+    with open(os.path.join(where, 'jwt.py'), 'w') as f:
+        f.write(text)
     return Tree('upstream 2.7.0', where,
                 _portable(package, UPSTREAM_CPYTHON_ONLY), extra=['jwt.py'])
 
@@ -269,9 +280,18 @@ def _top_level_imports(path, modules):
     with open(path) as f:
         tree = ast.parse(f.read())
     found = []
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            continue
+    todo = list(tree.body)
+    nodes = []
+    while todo:
+        node = todo.pop()
+        # imports in functions run at first use; under an ``if`` (at the
+        # top level: ``if sys.implementation.name == 'cpython'``) they are
+        # not what a board runs
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                 ast.If)):
+            nodes.append(node)
+            todo.extend(ast.iter_child_nodes(node))
+    for node in nodes:
         if isinstance(node, ast.Import):
             found += [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module:

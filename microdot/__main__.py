@@ -4,7 +4,7 @@ import sys
 
 import microdot
 from microdot import _jsoncodec, _speedups
-from microdot.microdot import _event_loop_name
+from microdot._cpython import _event_loop_name
 
 
 def main():

@@ -119,7 +119,7 @@ class _ASGIBodyStream:
 BaseMicrodot = _core.Microdot
 
 
-class Microdot(ExternalServerMixin,  # type: ignore[no-redef, misc]
+class Microdot(ExternalServerMixin,  # type: ignore[no-redef]
                BaseMicrodot):
     """A :class:`Microdot <microdot.Microdot>` application that is also an
     ASGI application: pass the instance to an ASGI web server.

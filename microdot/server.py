@@ -31,7 +31,9 @@ from email.utils import formatdate
 
 from microdot._speedups import parse_head, parse_request_line, head_end
 from microdot.microdot import Request, Response, HTTPException, \
-    _BadRequest, _consumed, _event_loop_name, print_exception
+    print_exception
+from microdot._wire import _BadRequest, _consumed
+from microdot._cpython import _event_loop_name
 
 # unread input at which the server stops reading from a connection
 _HIGH_WATER = 256 * 1024

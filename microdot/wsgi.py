@@ -26,7 +26,8 @@ import threading
 from urllib.parse import quote
 
 from microdot import *  # noqa: F401, F403
-from microdot.microdot import Request, Response, _is_muted, _Writer
+from microdot.microdot import Request, Response, _is_muted
+from microdot._cpython import _Writer
 import microdot.microdot as _core
 from microdot._external import ExternalServerMixin, _PATH_SAFE
 # WebSocket routes under WSGI use the embedded server's implementation,
@@ -105,7 +106,7 @@ class _SyncBody:
 BaseMicrodot = _core.Microdot
 
 
-class Microdot(ExternalServerMixin,  # type: ignore[no-redef, misc]
+class Microdot(ExternalServerMixin,  # type: ignore[no-redef]
                BaseMicrodot):
     """A :class:`Microdot <microdot.Microdot>` application that is also a
     WSGI callable: pass the instance to a WSGI web server.

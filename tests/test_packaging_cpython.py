@@ -22,9 +22,11 @@ except ImportError:  # the suite copied outside the checkout (ci/check_dist)
 
 #: Modules that need CPython (or a CPython-only package) and must never be
 #: installed on a board: the ASGI/WSGI adapters and what only they use,
-#: Jinja, the CLI, the CPython HTTP server, the orjson JSON codec.
+#: Jinja, the CLI, the CPython HTTP server, the orjson JSON codec, the
+#: CPython parts of the core and of the twin selector.
 CPYTHON_ONLY = {'asgi.py', 'wsgi.py', 'jinja.py', '_external.py',
-                '__main__.py', 'server.py', '_jsonfast.py'}
+                '__main__.py', 'server.py', '_jsonfast.py', '_cpython.py',
+                '_speedups/_select.py'}
 
 
 def _package_modules():

@@ -295,7 +295,7 @@ class DifferentialTests(NeedsCompiled, unittest.TestCase):
     def test_router_bookkeeping_has_one_source(self):
         # the compiled Router is the pure one with a compiled search
         self.assertTrue(issubclass(COMPILED.Router, _pure.Router))
-        for name in ('__init__', 'add', '_candidates', '_found'):
+        for name in ('__init__', 'add', '_found'):
             self.assertIs(getattr(COMPILED.Router, name),
                           getattr(_pure.Router, name))
         for name in ('lookup', 'matches'):

@@ -16,102 +16,57 @@ switch is set to get a guarantee (the pure code for a comparison, the
 compiled code in CI), and a value whose intent is unknown must not quietly
 give the other twins.
 
-:data:`IMPLEMENTATION` is ``'compiled'`` or ``'pure'``.
+:data:`IMPLEMENTATION` is ``'compiled'`` or ``'pure'``. The CPython part of
+the choice is in ``_select.py``, which a board never loads. On MicroPython
+this module gives the pure twins, those of a running server (request-head
+parsing, routing, masking: ``_pure_serve.py``) only at their first call, so
+that ``import microdot`` does not pay for them.
 """
 import sys
 
-from microdot._speedups import _pure
+from microdot._speedups._pure_core import urldecode, parse_urlencoded, \
+    NoCaseDict, SEG_STRING, SEG_INT, SEG_PATH, ROUTE_STATIC, \
+    ROUTE_SEGMENTS, ROUTE_CALLABLE  # noqa: F401
 
-#: Names every twin module provides.
-NAMES = ('parse_request_line', 'parse_header_line', 'parse_head',
-         'head_end', 'urldecode', 'parse_urlencoded', 'mask',
-         'match_segments', 'Router', 'NoCaseDict')
+#: ``'compiled'`` or ``'pure'``.
+IMPLEMENTATION = 'pure'
+#: Why :data:`IMPLEMENTATION` was chosen.
+REASON = 'not CPython (' + sys.implementation.name + ')'
 
-#: Compiled modules, each giving some of :data:`NAMES`.
-COMPILED_MODULES = ('microdot._speedups._chttp',
-                    'microdot._speedups._crouting',
-                    'microdot._speedups._cmask')
+if sys.implementation.name == 'cpython':
+    from microdot._speedups import _pure  # noqa: F401
+    # the compiled twins in place of the pure ones when they import, with
+    # IMPLEMENTATION, REASON, NAMES, COMPILED_MODULES and describe()
+    from microdot._speedups._select import *  # noqa: F401, F403
+else:
+    # MicroPython: the twins of a running server (request-head parsing,
+    # routing, masking: _pure_serve.py) load at the first call of one of
+    # them, which puts them all in place of these stand-ins; the modules
+    # that use them look them up here at each call
+    def _serve(name):
+        from microdot._speedups import _pure_serve
+        for n in ('parse_request_line', 'parse_header_line', 'parse_head',
+                  'head_end', 'mask', 'match_segments', 'Router'):
+            globals()[n] = getattr(_pure_serve, n)
+        return globals()[name]
 
+    def parse_request_line(line):
+        return _serve('parse_request_line')(line)
 
-def _flag(name):
-    try:
-        from os import environ
-    except ImportError:  # MicroPython has no os.environ
-        return False
-    value = environ.get(name, '').strip().lower()
-    if value in ('1', 'true', 'yes', 'on'):
-        return True
-    if value in ('', '0', 'false', 'no', 'off'):
-        return False
-    raise ValueError('{}={!r} is not understood: use 1, true, yes or on to '
-                     'switch it on; 0, false, no, off or an empty value to '
-                     'switch it off'.format(name, environ[name]))
+    def parse_header_line(line):
+        return _serve('parse_header_line')(line)
 
+    def parse_head(data):
+        return _serve('parse_head')(data)
 
-def _load_compiled():
-    found = {}
-    for modname in COMPILED_MODULES:
-        module = __import__(modname, None, None, ['*'])
-        for name in NAMES:
-            if hasattr(module, name):
-                found[name] = getattr(module, name)
-    missing = [name for name in NAMES if name not in found]
-    if missing:
-        raise ImportError('compiled twins lack ' + ', '.join(missing))
-    return found
+    def head_end(data, pos=0):
+        return _serve('head_end')(data, pos)
 
+    def mask(key, data):
+        return _serve('mask')(key, data)
 
-def _select(flag, load_compiled):
-    impl = getattr(sys, 'implementation', None)
-    if impl is None or impl.name != 'cpython':
-        return None, 'pure', 'not CPython ({})'.format(
-            impl.name if impl else 'unknown')
-    # both switches are read first, so that a bad value of either is
-    # reported whatever the other says
-    pure = flag('MICRODOT_PURE')
-    required = flag('MICRODOT_REQUIRE_SPEEDUPS')
-    if pure:
-        return None, 'pure', 'MICRODOT_PURE is set'
-    try:
-        found = load_compiled()
-    except ImportError as exc:
-        if required:
-            raise ImportError('MICRODOT_REQUIRE_SPEEDUPS is set but the '
-                              'compiled twins cannot be imported: '
-                              '{}'.format(exc))
-        return None, 'pure', 'compiled twins unavailable ({})'.format(exc)
-    return found, 'compiled', 'compiled twins imported'
+    def match_segments(spec, path):
+        return _serve('match_segments')(spec, path)
 
-
-# the helpers are passed in, not looked up, because they are deleted next
-_found, IMPLEMENTATION, REASON = _select(_flag, _load_compiled)
-# the choice is made once: on a board the bytecode of these would otherwise
-# stay on the heap for nothing
-del _select, _load_compiled, _flag
-if _found is None:
-    _found = {name: getattr(_pure, name) for name in NAMES}
-
-parse_request_line = _found['parse_request_line']
-parse_header_line = _found['parse_header_line']
-parse_head = _found['parse_head']
-head_end = _found['head_end']
-urldecode = _found['urldecode']
-parse_urlencoded = _found['parse_urlencoded']
-mask = _found['mask']
-match_segments = _found['match_segments']
-Router = _found['Router']
-NoCaseDict = _found['NoCaseDict']
-del _found
-
-SEG_STRING = _pure.SEG_STRING
-SEG_INT = _pure.SEG_INT
-SEG_PATH = _pure.SEG_PATH
-ROUTE_STATIC = _pure.ROUTE_STATIC
-ROUTE_SEGMENTS = _pure.ROUTE_SEGMENTS
-ROUTE_CALLABLE = _pure.ROUTE_CALLABLE
-
-
-def describe():
-    """Return a dictionary that says which twin serves each hot path."""
-    return {name: getattr(globals()[name], '__module__', None) or
-            IMPLEMENTATION for name in NAMES}
+    def Router():
+        return _serve('Router')()

@@ -266,7 +266,7 @@ cdef inline str _segment(str path, Py_ssize_t *starts, Py_ssize_t k):
 
 cdef list _walk(list found, list nodes, Py_ssize_t d, str path,
                 Py_ssize_t *starts, Py_ssize_t nsegs):
-    # the tree walk of _pure.Router._candidates from depth d on
+    # the tree walk of _pure.Router._found from depth d on
     cdef list after
     cdef dict node
     cdef object seg, last = None, value
@@ -298,9 +298,9 @@ cdef list _walk(list found, list nodes, Py_ssize_t d, str path,
 
 cdef list _candidates(object router, str path, Py_ssize_t *starts,
                       Py_ssize_t nsegs):
-    # _pure.Router._candidates, on offsets. The walk follows one node while
-    # only one branch goes on (most paths), and hands over to _walk when a
-    # literal and a dynamic branch both do.
+    # the candidates of _pure.Router._found, on offsets. The walk follows
+    # one node while only one branch goes on (most paths), and hands over to
+    # _walk when a literal and a dynamic branch both do.
     cdef list found
     cdef dict node = router.tree
     cdef dict static = router.static

@@ -1,0 +1,342 @@
+"""
+microdot._portable
+------------------
+
+The portable web server, on asyncio streams: what MicroPython runs, and what
+``Microdot.start_server`` and ``Microdot.run`` choose between it and
+:mod:`microdot.server` on CPython. Also ``Request.create`` (a request read
+from a stream) and ``Response.write`` (a response written to one).
+
+The stand-ins in :mod:`microdot.microdot` import this module when the server
+starts, and it puts the real methods in the classes; CPython imports it with
+:mod:`microdot.microdot`.
+"""
+import asyncio
+import sys
+
+from microdot import _speedups
+from microdot import microdot as core
+from microdot.microdot import Request, Response, Microdot, HTTPException, \
+    _is_muted
+from microdot._wire import _BadRequest, _wait, _consumed
+import microdot._dispatch  # noqa: F401  (self._finish in _refuse)
+
+async def _read_head(reader, line=None):
+    # The head of a request from a stream, as (method, url, version,
+    # headers), within the limits of Request. None when the client closed
+    # the connection before sending anything.
+    if line is None:
+        line = await reader.readline()
+    while line == b'\r\n' or line == b'\n':
+        # empty lines before a request line are ignored (RFC 9112, 2.2)
+        line = await reader.readline()
+    if not line:
+        return None
+    if len(line) > Request.max_readline:
+        raise _BadRequest(414, 'URI too long')
+    method, url, version = _speedups.parse_request_line(line)
+    size = len(line)
+    headers = []
+    while True:
+        line = await reader.readline()
+        if not line:
+            raise EOFError('connection closed in the request head')
+        if len(line) > Request.max_readline:
+            raise _BadRequest(431, 'Request header fields too large')
+        size += len(line)
+        if size > Request.max_head_length:  # the blank line counts too
+            raise _BadRequest(431, 'Request header fields too large')
+        if line == b'\r\n' or line == b'\n':
+            break
+        if len(headers) >= Request.max_headers:
+            raise _BadRequest(431, 'Request header fields too large')
+        headers.append(_speedups.parse_header_line(line))
+    return method, url, version, headers
+
+
+async def create(app, client_reader, client_writer, client_addr,
+                 scheme=None):
+    """Read a request from a stream and return a :class:`Request`.
+
+    :param app: the application.
+    :param client_reader: the stream the request is read from, with the
+                          ``readline()``, ``read()`` and
+                          ``readexactly()`` coroutines.
+    :param client_writer: the stream responses are written to.
+    :param client_addr: the client's address.
+    :param scheme: the URL scheme, ``'http'`` by default.
+
+    Returns ``None`` when the client closed the connection without
+    sending anything. Raises ``ValueError`` (or ``EOFError`` when the
+    connection closes in the middle of the request) for requests that
+    cannot be parsed or are over the limits of this class.
+    """
+    head = await _read_head(client_reader)
+    if head is None:
+        return None
+    req = Request._new(app, client_addr, head,
+                       (client_reader, client_writer), scheme)
+    if req.content_length or req._chunked:
+        import microdot._body  # noqa: F401  (Request._load)
+        await req._load(client_reader)
+    return req
+
+
+async def write(self, stream):
+    """Write the response to a stream, through its ``awrite()``
+    coroutine only. The status line says ``HTTP/1.0`` and the body ends
+    where the connection does."""
+    self.complete()
+    await self._send(stream)
+
+
+async def _send(self, stream, version='1.0', keep=False):
+    # Send the response; return whether the connection can be kept.
+    head, payload, keep = self._wire(version, keep)
+    try:
+        if payload is not None:
+            if len(payload) < 16384:
+                await stream.awrite(head + payload)
+            else:
+                await stream.awrite(head)
+                await stream.awrite(payload)
+            if not isinstance(self.body, bytes):
+                await self.body_iter().aclose()
+            return keep
+        await stream.awrite(head)
+        chunked = self._chunked
+        chunks = self.body_iter()
+        try:
+            async for chunk in chunks:
+                if isinstance(chunk, str):
+                    chunk = chunk.encode()
+                if chunked:
+                    if not chunk:
+                        continue
+                    chunk = b'%x\r\n' % len(chunk) + chunk + b'\r\n'
+                await stream.awrite(chunk)
+            if chunked:
+                await stream.awrite(b'0\r\n\r\n')
+        finally:
+            if hasattr(chunks, 'aclose'):
+                await chunks.aclose()
+    except OSError as exc:
+        if not _is_muted(exc):
+            raise
+        keep = False
+    return keep
+
+
+async def start_server(self, host='0.0.0.0', port=5000,
+                       debug=False, ssl=None, start_serving=True):
+    """Start the web server, as a coroutine that returns when the server
+    is shut down with :meth:`shutdown`.
+
+    :param host: the address to listen on; ``'0.0.0.0'`` (the default)
+                 means every interface, ``'127.0.0.1'`` this machine only.
+    :param port: the port to listen on, 5000 by default.
+    :param debug: print each request and diagnostics.
+    :param ssl: an ``SSLContext`` to serve HTTPS, or ``None``.
+    :param start_serving: when ``False``, return the listening server
+                          object right away instead of serving; the caller
+                          then runs it (``await server.serve_forever()``
+                          on CPython). Only ``True`` is possible on
+                          MicroPython.
+
+    On CPython the server is :mod:`microdot.server` (HTTP/1.1 on an
+    ``asyncio.Protocol``); elsewhere it is the portable server of this
+    module, built on asyncio streams. Both keep connections alive.
+    Example::
+
+        async def main():
+            await app.start_server(port=8000, debug=True)
+
+        asyncio.run(main())
+    """
+    self.debug = debug
+    self.ssl = ssl or False
+    if self.debug:
+        core._log('microdot: serving on {}:{} ({} twins)'.format(
+            host, port, _speedups.IMPLEMENTATION))
+    if sys.implementation.name == 'cpython':
+        from microdot.server import Server
+        server = Server(self)
+        await server.listen(host, port, ssl, start_serving)
+        self.server = server
+        if not start_serving:
+            return server
+        await server.wait_closed()
+        return
+    if not start_serving:
+        raise ValueError('start_serving must be True')
+    await self._serve_portable(host, port, ssl)
+
+
+async def _serve_portable(self, host, port, ssl=None):
+    # the portable server: asyncio streams, one task per connection
+    self._closing = False
+
+    async def serve(reader, writer):
+        if not hasattr(writer, 'awrite'):  # CPython streams
+            from microdot._cpython import _Writer
+            writer = _Writer(writer)
+        await self.handle_request(reader, writer)
+
+    kwargs = {'ssl': ssl} if ssl else {}
+    self.server = await asyncio.start_server(serve, host, port, **kwargs)
+    try:
+        await self.server.wait_closed()
+    except asyncio.CancelledError:
+        self.server.close()
+        await self.server.wait_closed()
+        raise
+
+
+def run(self, host='0.0.0.0', port=5000, debug=False, ssl=None,
+        workers=1):
+    """Run the web server until :meth:`shutdown` is called (or Ctrl-C,
+    or ``SIGTERM``).
+
+    Takes the arguments of :meth:`start_server`, and:
+
+    :param workers: on CPython, the number of server processes, which
+                    share the port (``SO_REUSEPORT``); a worker that dies
+                    is started again. 1 (the default) serves in this
+                    process.
+
+    On CPython the server runs on uvloop when it is installed. Example::
+
+        app.run(port=8000, debug=True)
+    """
+    if sys.implementation.name == 'cpython':
+        from microdot.server import run
+        run(self, host, port, debug, ssl, workers)
+        return
+    try:
+        asyncio.run(self.start_server(host=host, port=port, debug=debug,
+                                      ssl=ssl))
+    except KeyboardInterrupt:
+        pass
+
+
+def shutdown(self):
+    """Stop the server: stop accepting connections, close idle ones and
+    let the requests in progress finish (within
+    :attr:`shutdown_timeout` seconds on CPython), then return from
+    :meth:`run`. Safe to call from a route handler, sync or async: the
+    request being handled still gets its response.
+
+    Example::
+
+        @app.get('/shutdown')
+        def shutdown(request):
+            request.app.shutdown()
+            return 'The server is shutting down...'
+    """
+    server = self.server
+    if hasattr(server, 'shutdown'):
+        server.shutdown()
+        return
+    self._closing = True
+    server.close()
+
+
+async def handle_request(self, reader, writer):
+    """Serve the requests of one connection of the portable server, one
+    after the other while the client keeps it open (HTTP/1.1
+    persistent connections), then close it.
+
+    :param reader: the connection's stream reader.
+    :param writer: the connection's stream writer (with ``awrite()``
+                   and ``aclose()``).
+    """
+    addr = writer.get_extra_info('peername')
+    scheme = 'https' if self.ssl else None
+    wait = self.head_timeout
+    while True:
+        req = res = None
+        try:
+            line = await _wait(reader.readline(), wait)
+        except Exception:  # idle too long, or the client went away
+            break
+        try:
+            head = await _wait(_read_head(reader, line),
+                               self.head_timeout)
+            if head is None:
+                break
+            if head[2] not in ('1.0', '1.1'):
+                raise _BadRequest(505, 'HTTP version not supported')
+            req = Request._new(self, addr, head, (reader, writer),
+                               scheme)
+            if req._chunked and head[2] == '1.0':
+                raise _BadRequest(400, 'Transfer-Encoding in an '
+                                  'HTTP/1.0 request')
+            if req.content_length or req._chunked:
+                import microdot._body  # noqa: F401  (Request._load)
+                await req._load(reader, self.body_timeout)
+        except Exception as exc:
+            res = await self._refuse(exc)
+            if res is None:
+                break
+            req = None
+        if res is None:
+            res = await self.dispatch_request(req)
+        if res is Response.already_handled:
+            break  # the connection was taken over (a WebSocket)
+        keep = req is not None and req._keep and _consumed(req) and \
+            not self._closing and self.keep_alive_timeout > 0
+        try:
+            keep = await res._send(writer, req._version if req else '1.0',
+                                   keep)
+        except Exception as exc:
+            # the head is out: all that can be done is to close
+            if not isinstance(exc, OSError) or not _is_muted(exc):
+                core.print_exception(exc)
+            keep = False
+        if self.debug and req:
+            core._log(req.method, req.path, res.status_code)
+        if not keep:
+            break
+        wait = self.keep_alive_timeout
+    try:
+        await writer.aclose()
+    except OSError as exc:
+        if not _is_muted(exc):
+            core.print_exception(exc)
+
+
+async def _refuse(self, exc):
+    # The response to a request that could not be read, or None when
+    # the client is gone or was only idle. Logged in one line.
+    status = 400
+    reason = 'Bad request'
+    if isinstance(exc, MemoryError):
+        # not the client's fault: say so, and let the board recover
+        import gc
+        gc.collect()
+        core.print_exception(exc)
+        res = await self.error_response(None, 503, 'Out of memory')
+        return await self._finish(None, res, False)
+    if isinstance(exc, asyncio.TimeoutError):
+        status, reason = 408, 'Request timeout'
+    elif isinstance(exc, OSError):
+        return None
+    elif isinstance(exc, _BadRequest):
+        status, reason = exc.status, exc.reason
+    elif isinstance(exc, HTTPException):
+        status, reason = exc.status_code, exc.reason
+    core._log('Bad request: {} {}'.format(status, exc))
+    res = await self.error_response(None, status, reason)
+    return await self._finish(None, res, False)
+
+
+# the real methods, in place of the stand-ins of microdot.microdot
+setattr(Request, 'create', staticmethod(create))
+setattr(Response, 'write', write)
+setattr(Response, '_send', _send)
+setattr(Microdot, 'start_server', start_server)
+setattr(Microdot, '_serve_portable', _serve_portable)
+setattr(Microdot, 'run', run)
+setattr(Microdot, 'shutdown', shutdown)
+setattr(Microdot, 'handle_request', handle_request)
+setattr(Microdot, '_refuse', _refuse)
