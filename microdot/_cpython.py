@@ -94,7 +94,6 @@ class _Writer:
         await self.writer.wait_closed()
 
 
-
 def _event_loop_name():
     """Name the event loop that :meth:`Microdot.run` uses."""
     try:

@@ -21,6 +21,7 @@ from microdot.microdot import Request, Response, Microdot, HTTPException, \
 from microdot._wire import _BadRequest, _wait, _consumed
 import microdot._dispatch  # noqa: F401  (self._finish in _refuse)
 
+
 async def _read_head(reader, line=None):
     # The head of a request from a stream, as (method, url, version,
     # headers), within the limits of Request. None when the client closed

@@ -15,9 +15,9 @@ at the first request, and it puts the real methods in the classes. CPython
 imports it with :mod:`microdot.microdot`.
 """
 import asyncio
-import sys
 
 from microdot.microdot import Request, Response, NoCaseDict
+
 
 class _BadRequest(ValueError):
     # A request that cannot be served, with the status to answer it with.

@@ -24,13 +24,12 @@ classes. The private methods of the wire seam (``Request._new``,
 every transport does first.
 CPython imports all of them with this module.
 """
-import asyncio
 import io
 import sys
 
 from microdot import _jsoncodec
-from microdot import _speedups
-from microdot._speedups import parse_urlencoded, urldecode, NoCaseDict
+from microdot._speedups import parse_urlencoded, urldecode, \
+    NoCaseDict  # noqa: F401 (re-exported)
 
 if sys.implementation.name == 'micropython':
     from sys import print_exception  # type: ignore[attr-defined]
@@ -208,8 +207,8 @@ class AsyncBytesIO:
 def merge_vary(existing, names):
     """Return a ``Vary`` header value that adds header names to an existing
     one (see :mod:`microdot._extra`)."""
-    from microdot._extra import merge_vary
-    return merge_vary(existing, names)
+    from microdot._extra import merge_vary as merge
+    return merge(existing, names)
 
 
 class Request:
@@ -547,6 +546,7 @@ class Response:
         from microdot._extra import send_file
         return send_file(cls, *args, **kwargs)
 
+
 class URLPattern():
     """The URL pattern of a route.
 
@@ -598,6 +598,7 @@ class URLPattern():
         """
         from microdot._dispatch import compile
         return compile(self)
+
     def match(self, path):
         """Match a URL path against the pattern.
 
@@ -607,6 +608,7 @@ class URLPattern():
         """
         from microdot._dispatch import match
         return match(self, path)
+
     def __repr__(self):
         return 'URLPattern: ' + self.url_pattern
 
@@ -861,6 +863,7 @@ class Microdot:
         """
         from microdot._dispatch import find_route
         return find_route(self, req)
+
     def default_options_handler(self, req):
         """Answer an ``OPTIONS`` request with an ``Allow`` header listing the
         methods of every route that matches the path. The code is in
@@ -870,6 +873,7 @@ class Microdot:
         # bound when the application was made) stays equal to it
         from microdot._dispatch import default_options_handler
         return default_options_handler(self, req)
+
     def handle_request(self, *args, **kwargs):
         """Serve the requests of one connection of the portable server.
 
@@ -883,23 +887,27 @@ class Microdot:
         is in :mod:`microdot._dispatch`."""
         from microdot._dispatch import get_request_handlers
         return get_request_handlers(self, req, attr, local_first)
+
     def error_response(self, req, status_code, reason=None):
         """Return the response for an HTTP error (a coroutine). The code is
         in :mod:`microdot._dispatch`."""
         from microdot._dispatch import error_response
         return error_response(self, req, status_code, reason)
+
     def dispatch_request(self, req):
         """Run a parsed request through the application and return its
         :class:`Response` (a coroutine). Every transport ends here; the code
         is in :mod:`microdot._dispatch`."""
         from microdot._dispatch import dispatch_request
         return dispatch_request(self, req)
+
+
 Response.already_handled = Response()  # type: ignore[assignment]
 
 if sys.implementation.name == 'cpython':
     # Memory is plentiful: the real methods go in place now, so that no
     # stand-in is on any path and introspection sees them.
-    from microdot._extra import merge_vary  # noqa: F811
+    from microdot._extra import merge_vary  # noqa: F401, F811
     import microdot._dispatch  # noqa: F401
     import microdot._wire  # noqa: F401
     import microdot._body  # noqa: F401
@@ -908,4 +916,3 @@ if sys.implementation.name == 'cpython':
 abort = Microdot.abort
 redirect = Response.redirect
 send_file = Response.send_file
-

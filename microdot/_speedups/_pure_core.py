@@ -67,7 +67,8 @@ class NoCaseDict(dict):
 
     def __contains__(self, key):
         lower = key.lower()
-        return super().get(self.keymap.get(lower, lower), _MISSING) is not _MISSING
+        return super().get(self.keymap.get(lower, lower),
+                           _MISSING) is not _MISSING
 
     def get(self, key, default=None):
         """Return the value of a key in any case, or ``default``."""

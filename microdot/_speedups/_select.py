@@ -1,6 +1,7 @@
-"""The CPython half of the twin selector (see ``microdot/_speedups/__init__.py``,
-which star-imports this module on CPython only, so that a board never loads
-it): the compiled twins when they import, and why or why not.
+"""The CPython half of the twin selector (see
+``microdot/_speedups/__init__.py``, which star-imports this module on CPython
+only, so that a board never loads it): the compiled twins when they import,
+and why or why not.
 """
 from os import environ
 
