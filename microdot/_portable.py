@@ -12,6 +12,7 @@ starts, and it puts the real methods in the classes; CPython imports it with
 :mod:`microdot.microdot`.
 """
 import asyncio
+import gc
 import sys
 
 from microdot import _speedups
@@ -20,6 +21,20 @@ from microdot.microdot import Request, Response, Microdot, HTTPException, \
     _is_muted
 from microdot._wire import _BadRequest, _wait, _consumed
 import microdot._dispatch  # noqa: F401  (self._finish in _refuse)
+
+# The answer when the heap runs out before any of a response is sent: bytes
+# as they are, because building a response needs memory that may not be
+# there. HTTP/1.0: the connection is closed after it.
+_OOM_HEAD = b'HTTP/1.0 503 N/A\r\n' \
+    b'Content-Type: text/plain; charset=UTF-8\r\nContent-Length: 13\r\n\r\n'
+_OOM_BODY = b'Out of memory'
+
+
+async def _answer_oom(stream, head_only=False):
+    gc.collect()
+    await stream.awrite(_OOM_HEAD)
+    if not head_only:
+        await stream.awrite(_OOM_BODY)
 
 
 async def _read_head(reader, line=None):
@@ -92,12 +107,24 @@ async def write(self, stream):
 
 
 async def _send(self, stream, version='1.0', keep=False):
-    # Send the response; return whether the connection can be kept.
-    head, payload, keep = self._wire(version, keep)
+    # Send the response; return whether the connection can be kept. Out of
+    # memory before anything is sent, the stream gets a 503 and the
+    # MemoryError goes on to the caller.
+    try:
+        head, payload, keep = self._wire(version, keep)
+    except MemoryError:
+        await _answer_oom(stream, self.is_head)
+        raise
     try:
         if payload is not None:
+            data = None
             if len(payload) < 16384:
-                await stream.awrite(head + payload)
+                try:
+                    data = head + payload  # one write: one packet
+                except MemoryError:
+                    pass  # two writes then
+            if data is not None:
+                await stream.awrite(data)
             else:
                 await stream.awrite(head)
                 await stream.awrite(payload)
@@ -281,7 +308,17 @@ async def handle_request(self, reader, writer):
                 break
             req = None
         if res is None:
-            res = await self.dispatch_request(req)
+            try:
+                res = await self.dispatch_request(req)
+            except MemoryError as exc:
+                # dispatch answers every other error, and this one too
+                # when it has the memory left to do so
+                core.print_exception(exc)
+                try:
+                    await _answer_oom(writer, req.method == 'HEAD')
+                except Exception:  # the client is gone too
+                    pass
+                break
         if res is Response.already_handled:
             break  # the connection was taken over (a WebSocket)
         keep = req is not None and req._keep and _consumed(req) and \
@@ -290,7 +327,8 @@ async def handle_request(self, reader, writer):
             keep = await res._send(writer, req._version if req else '1.0',
                                    keep)
         except Exception as exc:
-            # the head is out: all that can be done is to close
+            # the head is out (or, out of memory, a 503 in its place): all
+            # that can be done is to close
             if not isinstance(exc, OSError) or not _is_muted(exc):
                 core.print_exception(exc)
             keep = False
@@ -313,7 +351,6 @@ async def _refuse(self, exc):
     reason = 'Bad request'
     if isinstance(exc, MemoryError):
         # not the client's fault: say so, and let the board recover
-        import gc
         gc.collect()
         core.print_exception(exc)
         res = await self.error_response(None, 503, 'Out of memory')

@@ -1,6 +1,8 @@
 """Out of memory on MicroPython: a request that needs more heap than there
-is gets a 500 (or 503) when a response can still be sent, the MemoryError is
-logged once, and the server keeps serving.
+is gets a 500 (or 503) when a response can still be sent (while the request
+is read, while it is handled, and while the response head is built), the
+MemoryError is logged once, and the server keeps serving (also when it runs
+out while sending a body, where all it can do is close the connection).
 
 The app (tests/apps/mpy_oom_app.py) runs on the MicroPython unix port at a
 small ``-X heapsize``, from this checkout's .py files, and is driven over
@@ -124,11 +126,40 @@ class OutOfMemoryTests(unittest.TestCase):
         self.assertIn(status, (500, 503))
         self.assertNotIn('Bad request', log)
 
+    def test_memory_error_while_building_the_response_head(self):
+        # the header value takes most of the free heap: the head cannot be
+        # put together, and nothing of the response has been sent yet
+        self._new_log()
+        reply = self._request(b'GET /header?n=50000 HTTP/1.1\r\n\r\n')
+        self._still_serving()
+        log = self._new_log()
+        self.assertTrue(reply.startswith(b'HTTP/1.0 503 '), reply[:80])
+        self.assertTrue(reply.endswith(b'\r\n\r\nOut of memory'), reply)
+        self.assertEqual(log.count('MemoryError'), 1, log)
+
+    def test_memory_error_while_sending_a_body(self):
+        # the head and a first chunk are out: the connection is closed, the
+        # client sees a body that ends early, and the server goes on
+        self._new_log()
+        for version in (b'1.0', b'1.1'):
+            reply = self._request(b'GET /stream?n=2000000 HTTP/' + version +
+                                  b'\r\n\r\n')
+            self.assertTrue(reply.startswith(b'HTTP/' + version + b' 200 '),
+                            reply[:80])
+            self.assertIn(b'start ', reply)
+            if version == b'1.1':  # chunked: no last chunk
+                self.assertFalse(reply.endswith(b'0\r\n\r\n'), reply)
+        self._still_serving()
+        log = self._new_log()
+        self.assertEqual(log.count('MemoryError'), 2, log)
+
     def test_keeps_serving_after_many(self):
         for n in range(10):
             self._request(b'GET /alloc?n=2000000 HTTP/1.0\r\n\r\n')
             self._request(b'POST /body HTTP/1.0\r\nContent-Length: '
                           b'300000\r\n\r\n' + b'y' * 300000)
+            self._request(b'GET /header?n=50000 HTTP/1.0\r\n\r\n')
+            self._request(b'GET /stream?n=2000000 HTTP/1.1\r\n\r\n')
         self._still_serving()
         self.assertIsNone(self.server.poll())
 

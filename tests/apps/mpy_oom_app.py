@@ -26,4 +26,20 @@ async def body(request):
     return str(len(request.body))
 
 
+@app.route('/header')
+async def header(request):
+    # a header value that fits, but not twice: the response head cannot be
+    # built
+    return 'ok', {'X-Big': 'h' * int(request.args['n'])}
+
+
+@app.route('/stream')
+async def stream(request):
+    # runs out of memory once the head and a first chunk are out
+    def body():
+        yield 'start '
+        yield str(len(bytearray(int(request.args['n']))))
+    return body()
+
+
 app.run(host='127.0.0.1', port=int(sys.argv[2]))
