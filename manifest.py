@@ -20,13 +20,16 @@ metadata(description="The impossibly small web framework for MicroPython",
 
 options.defaults(extensions=None)  # None: every extension below
 
-# The core: what ``import microdot`` loads, and the modules it imports when
-# a feature is first used (the wire seam and the portable server at the
-# first request; cookies, redirects, files, mount: at their first call).
+# The core: what ``import microdot`` loads (__init__, microdot, _jsoncodec,
+# _speedups/__init__, _speedups/_pure_core), and the modules it imports when
+# a feature is first used: at the first request dispatch, the wire seam, the
+# portable server and the twins it needs (_pure_serve); streamed bodies
+# (_body); cookies, redirects, files, mount (_extra); WebSocket masking
+# (_pure_extra). _speedups/_pure.py gathers the pure twins for tests.
 CORE = ("__init__.py", "microdot.py", "_jsoncodec.py", "_speedups/__init__.py",
         "_speedups/_pure.py", "_speedups/_pure_core.py",
-        "_speedups/_pure_serve.py", "_dispatch.py",
-        "_wire.py", "_body.py", "_portable.py", "_extra.py")
+        "_speedups/_pure_serve.py", "_speedups/_pure_extra.py",
+        "_dispatch.py", "_wire.py", "_body.py", "_portable.py", "_extra.py")
 
 # Each extension with the package files it needs beyond the core.
 EXTENSIONS = {

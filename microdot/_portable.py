@@ -30,10 +30,11 @@ _OOM_HEAD = b'HTTP/1.0 503 N/A\r\n' \
 _OOM_BODY = b'Out of memory'
 
 
-async def _answer_oom(stream, head_only=False):
+async def _answer_oom(stream, head=False):
+    # head: a HEAD request, which gets no body
     gc.collect()
     await stream.awrite(_OOM_HEAD)
-    if not head_only:
+    if not head:
         await stream.awrite(_OOM_BODY)
 
 
@@ -204,14 +205,15 @@ async def _serve_portable(self, host, port, ssl=None):
     # the portable server: asyncio streams, one task per connection
     self._closing = False
 
-    async def serve(reader, writer):
+    async def handler(reader, writer):
         if not hasattr(writer, 'awrite'):  # CPython streams
             from microdot._cpython import _Writer
             writer = _Writer(writer)
         await self.handle_request(reader, writer)
 
     kwargs = {'ssl': ssl} if ssl else {}
-    self.server = await asyncio.start_server(serve, host, port, **kwargs)
+    self.server = await asyncio.start_server(handler, host, port,
+                                             **kwargs)
     try:
         await self.server.wait_closed()
     except asyncio.CancelledError:

@@ -382,14 +382,15 @@ class Request:
                                           self._parse_urlencoded, 'form data')
         return self._form
 
-    def _parse_body(self, mime, parse, name):
+    def _parse_body(self, content, parse, name):
         # The body parsed for request.json or request.form (None when the
-        # content type is not ``mime``), or the client's error: 400 for a
+        # content type is not ``content``), or the client's error: 400 for a
         # body that does not parse, 413 for one larger than max_body_length,
         # which is left in the stream and not read before the route runs
         # (parsing the empty self.body would be a wrong 400, or an empty
         # form).
-        if (self.content_type or '').split(';')[0].strip().lower() != mime:
+        if (self.content_type or '').split(';')[0].strip().lower() != \
+                content:
             return None
         if not self._body and self._stream is not None and \
                 (self.content_length or self._chunked):

@@ -18,9 +18,9 @@ give the other twins.
 
 :data:`IMPLEMENTATION` is ``'compiled'`` or ``'pure'``. The CPython part of
 the choice is in ``_select.py``, which a board never loads. On MicroPython
-this module gives the pure twins, those of a running server (request-head
-parsing, routing, masking: ``_pure_serve.py``) only at their first call, so
-that ``import microdot`` does not pay for them.
+this module gives the pure twins, those of a running server
+(``_pure_serve.py``, ``_pure_extra.py``) only at their first call, so that
+``import microdot`` does not pay for them.
 """
 import sys
 
@@ -39,34 +39,33 @@ if sys.implementation.name == 'cpython':
     # IMPLEMENTATION, REASON, NAMES, COMPILED_MODULES and describe()
     from microdot._speedups._select import *  # noqa: F401, F403
 else:
-    # MicroPython: the twins of a running server (request-head parsing,
-    # routing, masking: _pure_serve.py) load at the first call of one of
-    # them, which puts them all in place of these stand-ins; the modules
+    # MicroPython: the twins of a running server load at their first call
+    # (request lines, headers and routing from _pure_serve.py; the rest
+    # from _pure_extra.py), each in place of its stand-in here; the modules
     # that use them look them up here at each call
-    def _serve(name):
-        from microdot._speedups import _pure_serve
-        for n in ('parse_request_line', 'parse_header_line', 'parse_head',
-                  'head_end', 'mask', 'match_segments', 'Router'):
-            globals()[n] = getattr(_pure_serve, n)
-        return globals()[name]
+    def _twin(module, name):
+        found = getattr(__import__('microdot._speedups.' + module, None,
+                                   None, (name,)), name)
+        globals()[name] = found
+        return found
 
     def parse_request_line(line):
-        return _serve('parse_request_line')(line)
+        return _twin('_pure_serve', 'parse_request_line')(line)
 
     def parse_header_line(line):
-        return _serve('parse_header_line')(line)
-
-    def parse_head(data):
-        return _serve('parse_head')(data)
-
-    def head_end(data, pos=0):
-        return _serve('head_end')(data, pos)
-
-    def mask(key, data):
-        return _serve('mask')(key, data)
+        return _twin('_pure_serve', 'parse_header_line')(line)
 
     def match_segments(spec, path):
-        return _serve('match_segments')(spec, path)
+        return _twin('_pure_serve', 'match_segments')(spec, path)
 
     def Router():
-        return _serve('Router')()
+        return _twin('_pure_serve', 'Router')()
+
+    def parse_head(data):
+        return _twin('_pure_extra', 'parse_head')(data)
+
+    def head_end(data, pos=0):
+        return _twin('_pure_extra', 'head_end')(data, pos)
+
+    def mask(key, data):
+        return _twin('_pure_extra', 'mask')(key, data)

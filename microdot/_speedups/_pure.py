@@ -6,15 +6,17 @@ between them). The code is written the way interpreted Python is fast
 (``bytes.split``, ``bytes.find``, big-integer XOR) and stays within what
 MicroPython supports, as this is the module that runs on microcontrollers.
 
-This module gives them all; they live in two files, so that on MicroPython
-``import microdot`` loads only ``_pure_core.py`` (the headers dictionary, URL
-decoding) and a running server loads ``_pure_serve.py`` (request-head
-parsing, routing, WebSocket masking) at its first request (see
-``microdot/_speedups/__init__.py``).
+This module gives them all. They live in three files, so that on
+MicroPython ``import microdot`` loads only ``_pure_core.py`` (the headers
+dictionary, URL decoding), the server loads ``_pure_serve.py`` (request
+lines, headers, routing) at its first request, and ``_pure_extra.py`` (a
+head parsed from a buffer, WebSocket masking) loads only where it is used
+(see ``microdot/_speedups/__init__.py``).
 """
 from microdot._speedups._pure_core import SEG_STRING, SEG_INT, SEG_PATH, \
     ROUTE_STATIC, ROUTE_SEGMENTS, ROUTE_CALLABLE, NoCaseDict, urldecode, \
     parse_urlencoded  # noqa: F401
 from microdot._speedups._pure_serve import parse_request_line, \
-    parse_header_line, parse_head, head_end, mask, match_segments, \
-    Router  # noqa: F401
+    parse_header_line, match_segments, Router  # noqa: F401
+from microdot._speedups._pure_extra import parse_head, head_end, \
+    mask  # noqa: F401
