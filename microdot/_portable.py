@@ -107,12 +107,14 @@ async def write(self, stream):
     await self._send(stream)
 
 
-async def _send(self, stream, version='1.0', keep=False):
-    # Send the response; return whether the connection can be kept. Out of
-    # memory before anything is sent, the stream gets a 503 and the
-    # MemoryError goes on to the caller.
+async def _send(self, stream, version='1.0', keep=False, extra=''):
+    # Send the response through the stream's awrite() (both servers stream
+    # bodies here); return whether the connection can be kept. ``extra``
+    # is header lines to add (the Date of microdot.server). Out of memory
+    # before anything is sent, the stream gets a 503 and the MemoryError
+    # goes on to the caller.
     try:
-        head, payload, keep = self._wire(version, keep)
+        head, payload, keep = self._wire(version, keep, extra)
     except MemoryError:
         await _answer_oom(stream, self.is_head)
         raise

@@ -386,45 +386,22 @@ class HTTPConnection(asyncio.Protocol):
         # Write any response; return whether the connection can be kept.
         if isinstance(res.body, bytes):
             return self._send(res, version, keep)
-        head, payload, keep = res._wire(version, keep, _date_line())
-        transport = self.transport
-        if payload is not None:
-            if not self.closed:
-                transport.write(head + payload)
-            await res.body_iter().aclose()
-            return keep and not self.closed
-        chunks = res.body_iter()
-        chunked = res._chunked
         self.streaming = True
         try:
-            await self.awrite(head)
-            async for chunk in chunks:
-                if isinstance(chunk, str):
-                    chunk = chunk.encode()
-                if chunked:
-                    if not chunk:
-                        continue
-                    chunk = b'%x\r\n%b\r\n' % (len(chunk), chunk)
-                await self.awrite(chunk)
-            if chunked:
-                await self.awrite(b'0\r\n\r\n')
+            keep = await res._send(self, version, keep, _date_line())
         except asyncio.CancelledError:
             if not self.closed and not self.going_away:
                 raise
             keep = False  # the client went away, or the server is closing
-            if chunked and not self.closed:
+            if res._chunked and not self.closed:
                 self.transport.write(b'0\r\n\r\n')  # a clean end
-        except OSError:
-            keep = False  # the client went away
         except Exception as exc:
             # the head is out: log the error, end the connection
             print_exception(exc)
             keep = False
         finally:
             self.streaming = False
-            if hasattr(chunks, 'aclose'):
-                await chunks.aclose()
-        return keep
+        return keep and not self.closed
 
     def _refuse(self, exc):
         # answer a request that cannot be served, then close

@@ -34,8 +34,11 @@ def microdot_app(asgi=False):
         from microdot.asgi import Microdot
     else:
         from microdot import Microdot
-    app = Microdot()
+    return add_routes(Microdot())
 
+
+def add_routes(app):
+    # the routes, on our Microdot or upstream's (the same API)
     @app.get('/')
     async def hello(request):
         return HELLO
@@ -240,35 +243,7 @@ def upstream_app(path):
     import microdot
     if not microdot.__file__.startswith(path):
         raise SystemExit('upstream microdot not found in ' + path)
-    app = microdot.Microdot()
-
-    @app.get('/')
-    async def hello(request):
-        return HELLO
-
-    @app.get('/json')
-    async def json_route(request):
-        return {'message': HELLO, 'name': request.args.get('name')}
-
-    def other(request, id):
-        return {'other': id}
-
-    for i in range(ROUTES):
-        app.get('/other{}/<int:id>'.format(i))(other)
-
-    @app.get('/items/<int:id>')
-    async def item(request, id):
-        return 'Item {}'.format(id)
-
-    @app.post('/echo')
-    async def echo(request):
-        return request.json
-
-    @app.get('/big')
-    async def big(request):
-        return BIG
-
-    return app
+    return add_routes(microdot.Microdot())
 
 
 def uvicorn_run(app, port):
