@@ -309,6 +309,12 @@ async def dispatch_request(self, req):
         except HTTPException as exc:
             res = await self.error_response(req, exc.status_code,
                                             exc.reason)
+            extra = getattr(exc, 'headers', None)
+            if extra:
+                # headers the response needs (426's Sec-WebSocket-Version)
+                res = await self._finish(req, res, False)
+                res.headers.update(extra)
+                return res
         except Exception as exc:
             res = await self._handle_exception(req, exc)
         if completed and not hasattr(req.g, '_vary'):

@@ -16,7 +16,7 @@ import asyncio
 import binascii
 import hashlib
 
-from microdot.microdot import Request
+from microdot.microdot import HTTPException, Request
 from microdot.websocket import WebSocket, WebSocketError, _CLOSED
 from microdot import _speedups
 
@@ -181,6 +181,13 @@ def _handshake_response(self):
         raw_key = b''
     if len(raw_key) != 16:
         abort(400, 'Missing or invalid Sec-WebSocket-Key header')
+    version = headers.get('Sec-WebSocket-Version')
+    if version is not None and version.strip() != '13':
+        # RFC 6455 4.4: say which version this server speaks. (A handshake
+        # without the header is accepted, as microdot 2.7 does.)
+        exc = HTTPException(426, 'Unsupported Sec-WebSocket-Version')
+        exc.headers = {'Sec-WebSocket-Version': '13'}
+        raise exc
     digest = hashlib.sha1(key.encode() + _ACCEPT_SUFFIX).digest()
     return binascii.b2a_base64(digest)[:-1]
 

