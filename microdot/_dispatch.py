@@ -25,6 +25,9 @@ _BUILTIN_SEGMENTS = {
 }
 
 
+_INT_PARSER = URLPattern.segment_parsers['int']
+
+
 def compile(self):
     """Prepare the pattern for matching; called on first use.
 
@@ -62,6 +65,8 @@ def compile(self):
                         self._default_patterns[type_]:
                     use_regex = True
                 else:
+                    if parser is _INT_PARSER:
+                        parser = int  # the same result, without a frame
                     spec.append((_BUILTIN_SEGMENTS[type_], name, parser))
             segments.append({'parser': parser, 'name': name,
                              'type': type_})
