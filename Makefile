@@ -13,7 +13,7 @@
 #   make bench   the hot-path benchmarks and speed gates, then the end-to-end
 #                load table against raw ASGI, a fixed-reply Protocol,
 #                Starlette, Falcon, BlackSheep and upstream microdot
-#                (about 15 minutes), saved under benchmarks/results
+#                (about 20 minutes), saved under benchmarks/results
 #   make mpy     compile the portable modules to .mpy files in build/mpy
 #   make heap    the MicroPython heap report, ours next to upstream microdot
 #   make conformance   Autobahn|Testsuite against the WebSocket server on
