@@ -71,10 +71,10 @@ GATES = (
      ('microdot', 'hello'), ('raw-asgi', 'hello'), 1.0),
     ('compiled hello vs the fixed-reply Protocol',
      ('microdot', 'hello'), ('ceiling', 'hello'), 0.35),
-    # issue 7 asked 0.9; on a fast machine the medians of three rounds
-    # measure 0.87 to 1.01 (the handler's keyword arguments and str.format
-    # count as much as the routing), and at 0.9 one of four local gate
-    # runs failed both of its attempts
+    # issue 7 asked 0.9; on a fast machine gate runs measure 0.87 to 1.01
+    # (the handler's keyword arguments and str.format count as much as the
+    # routing), and at 0.9 one of seven local gate runs failed both of its
+    # attempts
     ('param route behind 50 routes vs hello',
      ('microdot', 'param'), ('microdot', 'hello'), 0.85),
     ('our app on uvicorn vs raw ASGI on uvicorn',
