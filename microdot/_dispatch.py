@@ -26,6 +26,9 @@ _BUILTIN_SEGMENTS = {
 
 
 _INT_PARSER = URLPattern.segment_parsers['int']
+# CPython's cache of the handlers known to be coroutine functions (keyed by
+# their code); none on MicroPython, where invoke_handler tells them apart
+_ASYNC = getattr(core, '_coroutine_functions', {})
 
 
 def compile(self):
@@ -264,7 +267,12 @@ async def _run_route(self, req):
             if res:
                 break
     if res is None:
-        res = await invoke_handler(handler, req, **req.url_args)
+        if _ASYNC.get(getattr(handler, '__code__', None)):
+            # a coroutine function seen before: awaited without the
+            # coroutine of invoke_handler() around it
+            res = await handler(req, **req.url_args)
+        else:
+            res = await invoke_handler(handler, req, **req.url_args)
         if type(res) not in _RESULT_TYPES and not _valid_result(res):
             raise TypeError('{} returned {}, which is not a valid '
                             'response'.format(

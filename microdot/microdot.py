@@ -51,7 +51,7 @@ if sys.implementation.name == 'micropython':
 else:
     # sync handlers in a thread pool
     from microdot._cpython import invoke_handler, iscoroutine, \
-        print_exception  # noqa: F401
+        print_exception, _coroutine_functions  # noqa: F401
 
 #: ``errno`` values of socket errors that mean the client went away. They
 #: are expected in a server's life and are not reported.

@@ -52,6 +52,40 @@ class TestMicrodot(unittest.TestCase):
         self.assertEqual(res.status_code, 200)
         self.assertEqual(res.text, 'async foo')
 
+    def test_handlers_called_again(self):
+        # from the second call on, a coroutine handler is awaited directly
+        # (CPython): the same arguments, results and errors as the first
+        app = Microdot()
+        calls = []
+
+        @app.route('/items/<int:id>')
+        async def item(req, id):
+            calls.append(id)
+            if id == 3:
+                raise ValueError('three')
+            return {'id': id}
+
+        @app.route('/sync/<name>')
+        def sync(req, name):
+            return name.upper()
+
+        @app.errorhandler(ValueError)
+        async def value_error(req, exc):
+            return 'bad: ' + str(exc), 422
+
+        client = TestClient(app)
+        for id in (1, 2, 3, 4, 3):
+            res = _run(client.get('/items/{}'.format(id)))
+            if id == 3:
+                self.assertEqual((res.status_code, res.text),
+                                 (422, 'bad: three'))
+            else:
+                self.assertEqual(res.json, {'id': id})
+        self.assertEqual(calls, [1, 2, 3, 4, 3])
+        for name in ('a', 'b'):
+            res = _run(client.get('/sync/' + name))
+            self.assertEqual(res.text, name.upper())
+
     def test_method_shortcuts(self):
         app = Microdot()
 
