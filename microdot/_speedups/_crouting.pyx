@@ -143,7 +143,23 @@ cdef bint _literal_differs(str path, Py_ssize_t s, Py_ssize_t e,
     return False
 
 
-cdef inline bint _run_fits(object spec, Py_ssize_t i, Py_ssize_t r,
+cdef inline tuple _as_tuple(object spec):
+    # specs are tuples (URLPattern makes them); another sequence is copied,
+    # after len() so that what has none fails as in the pure twin
+    if type(spec) is tuple:
+        return <tuple>spec
+    len(spec)
+    return tuple(spec)
+
+
+cdef inline object _at(object item, Py_ssize_t k):
+    # item[k], without the generic item lookup for the usual tuple
+    if type(item) is tuple:
+        return (<tuple>item)[k]
+    return item[k]
+
+
+cdef inline bint _run_fits(tuple spec, Py_ssize_t i, Py_ssize_t r,
                            str path, Py_ssize_t *starts,
                            Py_ssize_t e) except -1:
     # the one-segment items spec[i:i + r] match the segments from e on
@@ -156,12 +172,13 @@ cdef inline bint _run_fits(object spec, Py_ssize_t i, Py_ssize_t r,
         if isinstance(item, str):
             if _literal_differs(path, s, end, item):
                 return False
-        elif s == end or (item[0] == SEG_INT_ and not _is_int(path, s, end)):
+        elif s == end or (_at(item, 0) == SEG_INT_ and
+                          not _is_int(path, s, end)):
             return False
     return True
 
 
-cdef bint _place(object spec, Py_ssize_t m, str path, Py_ssize_t *starts,
+cdef bint _place(tuple spec, Py_ssize_t m, str path, Py_ssize_t *starts,
                  Py_ssize_t n, Py_ssize_t *where) except -1:
     # the placement of _pure._match_split: where[k] is the first segment of
     # item k, where[m] = n. Runs of one-segment items are placed from the
@@ -176,7 +193,7 @@ cdef bint _place(object spec, Py_ssize_t m, str path, Py_ssize_t *starts,
         i = j
         while i:
             item = spec[i - 1]
-            if not isinstance(item, str) and item[0] == SEG_PATH_:
+            if not isinstance(item, str) and _at(item, 0) == SEG_PATH_:
                 break
             i -= 1
         r = j - i
@@ -202,7 +219,7 @@ cdef bint _place(object spec, Py_ssize_t m, str path, Py_ssize_t *starts,
         j = i - 1
 
 
-cdef object _match_offsets(object spec, str path, Py_ssize_t *starts,
+cdef object _match_offsets(tuple spec, str path, Py_ssize_t *starts,
                            Py_ssize_t nsegs):
     # the arguments dictionary of a match, or None
     cdef Py_ssize_t stack[STACK_SEGS + 1]
@@ -222,12 +239,14 @@ cdef object _match_offsets(object spec, str path, Py_ssize_t *starts,
             if not isinstance(item, str):
                 value = PyUnicode_Substring(path, starts[where[k]],
                                             starts[where[k + 1]] - 1)
-                parser = item[2]
-                if parser is not None:
+                parser = _at(item, 2)
+                if parser is int:
+                    value = int(value)  # no call through the object
+                elif parser is not None:
                     value = parser(value)
                     if value is None:
                         return None
-                args[item[1]] = value
+                args[_at(item, 1)] = value
             k += 1
         return args
     finally:
@@ -254,7 +273,7 @@ def match_segments(spec, path):
             raise MemoryError()
     try:
         _fill_starts(path, starts, nsegs)
-        return _match_offsets(spec, path, starts, nsegs)
+        return _match_offsets(_as_tuple(spec), path, starts, nsegs)
     finally:
         if starts != stack:
             PyMem_Free(starts)
@@ -355,7 +374,7 @@ cdef object _search(object router, object method, str path, list result):
             if kind == ROUTE_STATIC_:
                 args = {}
             elif kind == ROUTE_SEGMENTS_:
-                args = _match_offsets(data, path, starts, nsegs)
+                args = _match_offsets(_as_tuple(data), path, starts, nsegs)
             else:
                 args = data(path)
             if args is not None:
