@@ -283,3 +283,48 @@ class TestGate(unittest.TestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+class E2EGateRatioTests(unittest.TestCase):
+    """benchmarks/e2e/run.py: a gate compares the CPU per request of two
+    loads of the same round, and keeps the median of the rounds."""
+
+    def setUp(self):
+        sys.path.insert(0, os.path.join(ROOT, 'benchmarks', 'e2e'))
+        self.addCleanup(sys.path.pop, 0)
+        import run
+        self.run = run
+
+    def test_rounds_paired(self):
+        # the machine slows down in round 2: each round alone says 0.9
+        num = {'cpu_us': 20.0, 'cpu_all': [20.0, 40.0, 20.0]}
+        den = {'cpu_us': 18.0, 'cpu_all': [18.0, 36.0, 18.0]}
+        self.assertAlmostEqual(self.run.gate_ratio(num, den), 0.9)
+        # a slow load on one side of a round moves that round only, where
+        # the medians of each side apart would give 36 / 21 = 1.71
+        num = {'cpu_all': [20.0, 21.0, 40.0]}
+        den = {'cpu_all': [36.0, 19.0, 38.0]}
+        self.assertAlmostEqual(self.run.gate_ratio(num, den), 0.95)
+
+    def test_even_rounds_and_fallback(self):
+        num = {'cpu_all': [10.0, 10.0]}
+        den = {'cpu_all': [8.0, 9.0]}
+        self.assertAlmostEqual(self.run.gate_ratio(num, den), 0.85)
+        self.assertAlmostEqual(
+            self.run.gate_ratio({'cpu_us': 4.0}, {'cpu_us': 3.0}), 0.75)
+        self.assertEqual(self.run.gate_ratio({'cpu_us': 0.0},
+                                             {'cpu_us': 3.0}), 0.0)
+
+    def test_check_gates(self):
+        table = {
+            ('microdot', 'hello'): {'cpu_all': [10.0, 10.0, 10.0]},
+            ('raw-asgi', 'hello'): {'cpu_all': [9.0, 12.0, 15.0]},
+            ('microdot', 'param'): {'cpu_all': [12.0, 12.0, 12.0]},
+        }
+        rows, failed = self.run.check_gates(table)
+        by_text = {row[0]: row for row in rows}
+        self.assertAlmostEqual(
+            by_text['compiled hello vs raw ASGI on uvicorn'][1], 1.2)
+        self.assertAlmostEqual(
+            by_text['param route behind 50 routes vs hello'][1], 10 / 12)
+        self.assertEqual(failed, ['param route behind 50 routes vs hello'])

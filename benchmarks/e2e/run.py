@@ -251,8 +251,21 @@ def measure(servers, scenarios, rounds, seconds, connections, log):
         median['cpu_us'] = (cpus[(n - 1) // 2] + cpus[n // 2]) / 2
         median['rps_all'] = [x['rps'] for x in results]
         median['errors'] = sum(x['errors'] for x in results)
+        median['cpu_all'] = [x.get('cpu_us', 0.0) for x in results]
         table[key] = median
     return table
+
+
+def gate_ratio(num, den):
+    """Capacity of ``num`` over that of ``den``: the median of the ratios
+    of the rounds, each taken from two loads of the same round (the
+    machine's speed drifts between rounds more than within one)."""
+    pairs = list(zip(num.get('cpu_all') or [], den.get('cpu_all') or []))
+    if not pairs:
+        pairs = [(num.get('cpu_us') or 0.0, den.get('cpu_us') or 0.0)]
+    ratios = sorted(d / n if n else 0.0 for n, d in pairs)
+    k = len(ratios)
+    return (ratios[(k - 1) // 2] + ratios[k // 2]) / 2
 
 
 def check_gates(table):
@@ -261,9 +274,7 @@ def check_gates(table):
     for text, num, den, threshold in GATES:
         if num not in table or den not in table:
             continue
-        num_cpu = table[num].get('cpu_us') or 0.0
-        den_cpu = table[den].get('cpu_us') or 0.0
-        ratio = den_cpu / num_cpu if num_cpu else 0.0
+        ratio = gate_ratio(table[num], table[den])
         ok = ratio >= threshold
         rows.append((text, ratio, threshold, ok))
         if not ok:
