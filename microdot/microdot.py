@@ -619,6 +619,10 @@ class HTTPException(Exception):
 
     :param status_code: the status code of the response.
     :param reason: the text of the response; ``'<code> error'`` by default.
+
+    A ``headers`` attribute (a dictionary) set on the exception before it is
+    raised adds those headers to the error response, whichever handler made
+    it (an addition to microdot 2.7).
     """
     def __init__(self, status_code, reason=None):
         super().__init__(status_code, reason)

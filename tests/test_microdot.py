@@ -86,6 +86,36 @@ class TestMicrodot(unittest.TestCase):
             res = _run(client.get('/sync/' + name))
             self.assertEqual(res.text, name.upper())
 
+    def test_http_exception_headers(self):
+        app = Microdot()
+
+        @app.route('/')
+        async def index(req):
+            exc = HTTPException(429, 'slow down')
+            exc.headers = {'Retry-After': '3'}
+            raise exc
+
+        @app.route('/plain')
+        async def plain(req):
+            raise HTTPException(429)
+
+        client = TestClient(app)
+        res = _run(client.get('/'))
+        self.assertEqual((res.status_code, res.text), (429, 'slow down'))
+        self.assertEqual(res.headers['Retry-After'], '3')
+        res = _run(client.get('/plain'))
+        self.assertEqual((res.status_code, res.text), (429, '429 error'))
+        self.assertNotIn('Retry-After', res.headers)
+
+        @app.errorhandler(429)
+        def too_many(req):
+            return {'error': 'later'}, 429
+
+        res = _run(client.get('/'))
+        self.assertEqual((res.status_code, res.json),
+                         (429, {'error': 'later'}))
+        self.assertEqual(res.headers['Retry-After'], '3')
+
     def test_method_shortcuts(self):
         app = Microdot()
 
