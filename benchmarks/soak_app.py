@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
 
 from microdot import Microdot, Request, Response  # noqa: E402
 from microdot import _speedups  # noqa: E402
-from microdot.microdot import _event_loop_name  # noqa: E402
+from microdot._cpython import _event_loop_name  # noqa: E402
 from microdot.sse import with_sse  # noqa: E402
 from microdot.websocket import with_websocket  # noqa: E402
 

@@ -221,6 +221,8 @@ run_suite() {  # run_suite VENV LABEL [VAR=VALUE...]: the suite, outside ROOT
     # documentation's samples need docs/ (and run in the pytest steps)
     extra+=(--ignore=tests/test_browser_cpython.py)
     extra+=(--ignore=tests/test_docs_cpython.py)
+    # the soak test drives benchmarks/soak.py of the checkout
+    extra+=(--ignore=tests/test_soak_cpython.py)
     (cd "$dir" && env "$@" "$venv/bin/python" -m pytest tests -q \
         -p no:cacheprovider "${extra[@]}" 2>&1) |
         tee "$WORK/$label.log" || rc=$?
