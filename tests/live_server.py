@@ -11,11 +11,25 @@ Usage::
     server.stop()
 """
 import asyncio
+import os
+import shutil
 import socket
 import threading
+import unittest
 
 HOST = '127.0.0.1'
 TIMEOUT = 10
+# on CI (ci/install_tools.sh installs them) a missing tool fails its test
+TOOLS_REQUIRED = any(
+    os.environ.get(name, '').strip().lower() in ('1', 'true', 'yes', 'on')
+    for name in ('MICRODOT_REQUIRE_TOOLS', 'CI'))
+
+
+def needs(tool):
+    """Skip a test when the command ``tool`` is missing, except on CI."""
+    return unittest.skipUnless(shutil.which(tool) or TOOLS_REQUIRED,
+                               'needs {} (apt-get install {})'.format(
+                                   tool, tool))
 
 
 class LiveServer:

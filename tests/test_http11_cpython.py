@@ -10,7 +10,6 @@ import http.client
 import io
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -22,19 +21,9 @@ from microdot import Microdot, Request, Response
 from microdot.sse import with_sse
 from microdot.websocket import with_websocket
 from http11_client import Client
-from live_server import LiveServer
+from live_server import LiveServer, needs
 
 TIMEOUT = 10
-# on CI (ci/install_tools.sh installs them) a missing tool fails its test
-TOOLS_REQUIRED = any(
-    os.environ.get(name, '').strip().lower() in ('1', 'true', 'yes', 'on')
-    for name in ('MICRODOT_REQUIRE_TOOLS', 'CI'))
-
-
-def needs(tool):
-    return unittest.skipUnless(shutil.which(tool) or TOOLS_REQUIRED,
-                               'needs {} (apt-get install {})'.format(
-                                   tool, tool))
 
 
 request_var = contextvars.ContextVar('request_var', default=None)

@@ -2,21 +2,17 @@
 against microdot.server), so that the soak test keeps working between the
 10-minute runs that nobody makes in `make test`."""
 import os
-import shutil
 import subprocess
 import sys
 import unittest
 
+from live_server import needs
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SOAK = os.path.join(ROOT, 'benchmarks', 'soak.py')
-# on CI (ci/install_tools.sh installs wrk) a missing wrk fails the test
-TOOLS_REQUIRED = any(
-    os.environ.get(name, '').strip().lower() in ('1', 'true', 'yes', 'on')
-    for name in ('MICRODOT_REQUIRE_TOOLS', 'CI'))
 
 
-@unittest.skipUnless(shutil.which('wrk') or TOOLS_REQUIRED,
-                     'needs wrk (apt-get install wrk)')
+@needs('wrk')
 class SoakSmokeTest(unittest.TestCase):
     def test_short_soak(self):
         env = dict(os.environ, SOAK_SECONDS='10')
