@@ -266,6 +266,26 @@ class DifferentialTests(NeedsCompiled, unittest.TestCase):
                      [(c[0], c[1]) for c in SEGMENT_CASES + GREEDY_CASES] +
                      EXTRA_SEGMENTS)
 
+    def test_int_segments_of_every_length(self):
+        # short int segments are parsed without a string in the compiled
+        # twin, longer ones with int(): both sides of the limit, signs,
+        # leading zeros, and paths of every string kind
+        inputs = []
+        for digits in range(1, 26):
+            for sign in ('', '-', '+'):
+                number = sign + ('9' * digits if digits % 2 else
+                                 '0' + '7' * (digits - 1))
+                for literal in ('€', 'x'):
+                    spec = (literal, (INT, 'n', int))
+                    inputs.append((spec, '/{}/{}'.format(literal, number)))
+        inputs += [(('x', (INT, 'n', int)), '/x/' + s)
+                   for s in ('-', '-0', '0', '١٢', '1-', '--1', '9' * 18,
+                             '-' + '9' * 18, '9' * 19)]
+        self.compare('match_segments', inputs)
+        self.assertEqual(COMPILED.match_segments(
+            ('x', (INT, 'n', int)), '/x/-' + '9' * 18),
+            {'n': -999999999999999999})
+
     def compare_routers(self, table, paths):
         pure, compiled = table(_pure), table(COMPILED)
         for method in ('GET', 'POST', 'DELETE'):

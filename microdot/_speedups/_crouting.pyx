@@ -19,6 +19,7 @@ from cpython.mem cimport PyMem_Malloc, PyMem_Free
 from cpython.unicode cimport (PyUnicode_GET_LENGTH, PyUnicode_READ_CHAR,
                               PyUnicode_KIND, PyUnicode_DATA, PyUnicode_READ,
                               PyUnicode_1BYTE_KIND)
+from cpython.long cimport PyLong_FromLongLong
 from libc.string cimport memcmp
 
 from microdot._speedups import _pure as _py
@@ -116,6 +117,20 @@ cdef bint _is_int(str path, Py_ssize_t s, Py_ssize_t e):
             return False
         s += 1
     return True
+
+
+cdef object _small_int(str path, Py_ssize_t s, Py_ssize_t e):
+    # int(path[s:e]) for an optional '-' and at most 18 ASCII digits
+    cdef int kind = PyUnicode_KIND(path)
+    cdef void *data = PyUnicode_DATA(path)
+    cdef long long value = 0
+    cdef bint negative = PyUnicode_READ(kind, data, s) == u'-'
+    if negative:
+        s += 1
+    while s < e:
+        value = value * 10 + (<long long>PyUnicode_READ(kind, data, s) - 48)
+        s += 1
+    return PyLong_FromLongLong(-value if negative else value)
 
 
 cdef bint _literal_differs(str path, Py_ssize_t s, Py_ssize_t e,
@@ -225,7 +240,7 @@ cdef object _match_offsets(tuple spec, str path, Py_ssize_t *starts,
     cdef Py_ssize_t stack[STACK_SEGS + 1]
     cdef Py_ssize_t *where = stack
     cdef Py_ssize_t nspec = len(spec)
-    cdef Py_ssize_t k = 0
+    cdef Py_ssize_t k = 0, s, e
     cdef dict args
     if nspec > STACK_SEGS:
         where = <Py_ssize_t *>PyMem_Malloc((nspec + 1) * sizeof(Py_ssize_t))
@@ -237,9 +252,17 @@ cdef object _match_offsets(tuple spec, str path, Py_ssize_t *starts,
         args = {}
         for item in spec:
             if not isinstance(item, str):
-                value = PyUnicode_Substring(path, starts[where[k]],
-                                            starts[where[k + 1]] - 1)
+                s = starts[where[k]]
+                e = starts[where[k + 1]] - 1
                 parser = _at(item, 2)
+                if parser is int and e - s <= 18 and \
+                        _at(item, 0) == SEG_INT_:
+                    # an int segment, already checked to be -?[0-9]+ by
+                    # _run_fits: short ones need no string
+                    args[_at(item, 1)] = _small_int(path, s, e)
+                    k += 1
+                    continue
+                value = PyUnicode_Substring(path, s, e)
                 if parser is int:
                     value = int(value)  # no call through the object
                 elif parser is not None:
@@ -332,8 +355,16 @@ cdef list _candidates(object router, str path, Py_ssize_t *starts,
         if paths is not None:
             found += (<dict?>paths).get(None, ())
             found += (<dict>paths).get(_segment(path, starts, nsegs - 1), ())
-        child = node.get(_segment(path, starts, d))
-        dynamic = node.get(0) if starts[d + 1] - starts[d] > 1 else None
+        dynamic = node.get(0)
+        # the integer keys are the only ones when the node has no literal
+        # children: then no string is made for the segment
+        if len(node) > (paths is not None) + (dynamic is not None) + \
+                (node.get(1) is not None):
+            child = node.get(_segment(path, starts, d))
+        else:
+            child = None
+        if starts[d + 1] - starts[d] <= 1:
+            dynamic = None
         if child is None:
             if dynamic is None:
                 break
