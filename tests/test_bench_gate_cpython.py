@@ -315,6 +315,54 @@ class E2EGateRatioTests(unittest.TestCase):
         self.assertEqual(self.run.gate_ratio({'cpu_us': 0.0},
                                              {'cpu_us': 3.0}), 0.0)
 
+    def test_slice_order(self):
+        # A B B A A B B A: each side first as often, each load next to one
+        # of the other side
+        self.assertEqual(self.run.slice_order(4), [0, 1, 1, 0, 0, 1, 1, 0])
+        self.assertEqual(self.run.slice_order(1), [0, 1])
+
+    def test_measure_gates_pairs_neighbouring_slices(self):
+        # a fake load: the machine is twice as slow for the 5th to 8th
+        # loads after the warm-ups; param costs 1.25x hello throughout
+        calls = []
+
+        def load(server, scenario, seconds, connections, warm_up=True):
+            calls.append((server.name, scenario, seconds, warm_up))
+            if not warm_up and server.name == 'microdot':
+                slow = 2.0 if 4 <= len([c for c in calls if not c[3]]) - 1 \
+                    < 8 else 1.0
+                cpu = (10.0 if scenario == 'hello' else 12.5) * slow
+            else:
+                cpu = 100.0
+            return {'rps': 1e6 / cpu, 'cpu_us': cpu, 'errors': 0,
+                    'requests': 1000, 'rss_kib': 1}
+
+        class FakeServer:
+            def __init__(self, name):
+                self.name = name
+
+        self.run.load, real = load, self.run.load
+        self.addCleanup(setattr, self.run, 'load', real)
+        logged = []
+        rows, table = self.run.measure_gates(
+            [FakeServer('microdot')], 6, 1, 50, logged.append)
+        # only the gate whose both sides are running
+        self.assertEqual([row[0] for row in rows],
+                         ['param route behind 50 routes vs hello'])
+        text, ratio, threshold, ok = rows[0]
+        self.assertAlmostEqual(ratio, 0.8)
+        self.assertFalse(ok)
+        # two warm-ups, then 12 one-second loads in the A B B A order
+        self.assertEqual([c[3] for c in calls], [True] * 2 + [False] * 12)
+        self.assertEqual([c[1] for c in calls[2:]],
+                         ['param', 'hello', 'hello', 'param'] * 3)
+        self.assertEqual(len(logged), 12)
+        # the slow loads are paired with each other: every pair says 0.8
+        self.assertEqual(table[('microdot', 'param')]['cpu_all'],
+                         [12.5, 12.5, 25.0, 25.0, 12.5, 12.5])
+        self.assertEqual(table[('microdot', 'hello')]['cpu_all'],
+                         [10.0, 10.0, 20.0, 20.0, 10.0, 10.0])
+
     def test_check_gates(self):
         table = {
             ('microdot', 'hello'): {'cpu_all': [10.0, 10.0, 10.0]},

@@ -6,7 +6,8 @@ same routes on 127.0.0.1:
 - ``/``: ``Hello, World!`` as text;
 - ``/json?name=...``: a small JSON object that echoes the query argument;
 - ``/items/<int:id>``: ``Item <id>`` as text, behind 50 other
-  parametrized routes (text, so that against ``/`` only routing differs);
+  parametrized routes (text, so that against ``/`` only routing differs;
+  an f-string, the cheapest way to make the text, in every app);
 - ``POST /echo``: the JSON body parsed and sent back;
 - ``/big``: 64 KiB of bytes.
 
@@ -55,7 +56,7 @@ def add_routes(app):
 
     @app.get('/items/<int:id>')
     async def item(request, id):
-        return 'Item {}'.format(id)
+        return f'Item {id}'
 
     @app.post('/echo')
     async def echo(request):
@@ -81,7 +82,7 @@ async def raw_asgi(scope, receive, send):
         name = qs.split('=', 1)[1] if '=' in qs else None
         body = json.dumps({'message': HELLO, 'name': name}).encode()
     elif path.startswith('/items/'):
-        body, ctype = 'Item {}'.format(int(path[7:])).encode(), b'text/plain'
+        body, ctype = f'Item {int(path[7:])}'.encode(), b'text/plain'
     elif path == '/echo':
         data = b''
         while True:
@@ -116,7 +117,7 @@ def starlette_app():
         return JSONResponse({'other': request.path_params['id']})
 
     async def item(request):
-        return PlainTextResponse('Item {}'.format(request.path_params['id']))
+        return PlainTextResponse(f"Item {request.path_params['id']}")
 
     async def echo(request):
         return JSONResponse(await request.json())
@@ -148,7 +149,7 @@ def falcon_app():
     class Item:
         async def on_get(self, req, resp, id):
             resp.content_type = falcon.MEDIA_TEXT
-            resp.text = 'Item {}'.format(id)
+            resp.text = f'Item {id}'
 
     class Echo:
         async def on_post(self, req, resp):
@@ -193,7 +194,7 @@ def blacksheep_app():
 
     @get('/items/{id}')
     async def item(id: int):
-        return text('Item {}'.format(id))
+        return text(f'Item {id}')
 
     @app.router.post('/echo')
     async def echo(request):
