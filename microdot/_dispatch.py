@@ -312,6 +312,7 @@ async def dispatch_request(self, req):
                 not be parsed (the response is then a 400 error).
     """
     completed = False
+    extra = None
     if not req:
         res = await self.error_response(req, 400, 'Bad request')
     elif req.content_length > req.max_content_length:
@@ -322,19 +323,18 @@ async def dispatch_request(self, req):
         except HTTPException as exc:
             res = await self.error_response(req, exc.status_code,
                                             exc.reason)
+            # headers the response needs (426's Sec-WebSocket-Version)
             extra = getattr(exc, 'headers', None)
-            if extra:
-                # headers the response needs (426's Sec-WebSocket-Version)
-                res = await self._finish(req, res, False)
-                res.headers.update(extra)
-                return res
         except Exception as exc:
             res = await self._handle_exception(req, exc)
         if completed and not hasattr(req.g, '_vary'):
             # the common case, without another coroutine
             res.is_head = req.method == 'HEAD'
             return res
-    return await self._finish(req, res, completed)
+    res = await self._finish(req, res, completed)
+    if extra:
+        res.headers.update(extra)
+    return res
 
 
 async def _finish(self, req, res, completed):
