@@ -281,6 +281,28 @@ def body_iter(self):
     return _BodyIter(self)
 
 
+async def _stream_body(res, stream):
+    # The body of a response that is not bytes, sent chunk by chunk
+    # through the stream's awrite() after its head (Response._send),
+    # chunked when the wire seam chose so.
+    chunked = res._chunked
+    chunks = res.body_iter()
+    try:
+        async for chunk in chunks:
+            if isinstance(chunk, str):
+                chunk = chunk.encode()
+            if chunked:
+                if not chunk:
+                    continue
+                chunk = b'%x\r\n' % len(chunk) + chunk + b'\r\n'
+            await stream.awrite(chunk)
+        if chunked:
+            await stream.awrite(b'0\r\n\r\n')
+    finally:
+        if hasattr(chunks, 'aclose'):
+            await chunks.aclose()
+
+
 # the real methods, in place of the stand-ins of microdot.microdot
 setattr(Request, '_load', _load)
 setattr(Response, 'body_iter', body_iter)

@@ -5,7 +5,8 @@ microdot._cpython
 The parts of :mod:`microdot.microdot` that only run on CPython (and other
 full Pythons), kept out of the modules a MicroPython board loads: sync
 handlers in a thread pool, tracebacks through :mod:`traceback`, the stream
-writer adapter of the portable server, the name of the event loop.
+writer adapter of the portable server, the name of the event loop, and
+``Microdot.start_server`` on :mod:`microdot.server`.
 """
 import asyncio
 import traceback
@@ -92,6 +93,17 @@ class _Writer:
 
     async def wait_closed(self):
         await self.writer.wait_closed()
+
+
+async def start_server(app, host, port, ssl, start_serving):
+    # Microdot.start_server on CPython: microdot.server's HTTP/1.1 server
+    from microdot.server import Server
+    server = Server(app)
+    await server.listen(host, port, ssl, start_serving)
+    app.server = server
+    if not start_serving:
+        return server
+    await server.wait_closed()
 
 
 def _event_loop_name():

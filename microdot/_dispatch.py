@@ -16,7 +16,7 @@ import re
 from microdot import microdot as core
 from microdot import _speedups
 from microdot.microdot import Microdot, Response, URLPattern, \
-    HTTPException, invoke_handler, merge_vary, mro
+    HTTPException, invoke_handler, merge_vary
 
 _BUILTIN_SEGMENTS = {
     'string': _speedups.SEG_STRING,
@@ -98,39 +98,6 @@ def _route(self):
     return _speedups.ROUTE_STATIC, '/' + '/'.join(self._spec)
 
 
-def match(self, path):
-    """Match a URL path against the pattern.
-
-    Returns a dictionary with the values of the dynamic segments, or
-    ``None`` when the path does not match.
-    """
-    if self._spec is None and self.regex is None:
-        self.compile()
-    if self.regex is None:
-        return _speedups.match_segments(self._spec, path)
-    try:
-        g = self.regex.match(path)
-    except RuntimeError:
-        # MicroPython's regex engine recurses, and gives up on very long
-        # segments; such a path does not match
-        return None
-    if not g:
-        return None
-    args = {}
-    i = 1
-    for segment in self.segments:
-        if 'name' not in segment:
-            continue
-        arg = g.group(i)
-        i += 1
-        if segment['parser']:
-            arg = segment['parser'](arg)
-            if arg is None:
-                return None
-        args[segment['name']] = arg
-    return args
-
-
 def _get_router(self):
     router = self._router
     if router is None or self._router_size != len(self.url_map):
@@ -167,21 +134,6 @@ def find_route(self, req):
     return 404, '', None
 
 
-def default_options_handler(self, req):
-    """Answer an ``OPTIONS`` request with an ``Allow`` header listing the
-    methods of every route that matches the path."""
-    allow = []
-    for index, _ in self._get_router().matches(req.path):
-        for method in self.url_map[index][0]:
-            if method not in allow:
-                allow.append(method)
-    if 'GET' in allow and 'HEAD' not in allow:
-        allow.append('HEAD')
-    if 'OPTIONS' not in allow:
-        allow.append('OPTIONS')
-    return {'Allow': ', '.join(allow)}
-
-
 def get_request_handlers(self, req, attr, local_first=True):
     """Return the ``before_request``, ``after_request`` or
     ``after_error_request`` handlers that apply to a request, the
@@ -211,16 +163,6 @@ async def error_response(self, req, status_code, reason=None):
             core.print_exception(exc)
             return 'Internal server error', 500
     return reason or 'N/A', status_code
-
-
-def _exception_handler(self, req, exc):
-    local = req.subapp.error_handlers if req.subapp else {}
-    for cls in mro(exc.__class__):
-        if cls in local:
-            return local[cls]
-        if cls in self.error_handlers:
-            return self.error_handlers[cls]
-    return None
 
 
 def _make_response(res):
@@ -288,22 +230,6 @@ async def _run_route(self, req):
     return res, True
 
 
-async def _handle_exception(self, req, exc):
-    core.print_exception(exc)
-    res = None
-    handler = self._exception_handler(req, exc)
-    if handler:
-        try:
-            res = await invoke_handler(handler, req, exc)
-        except Exception as handler_exc:
-            core.print_exception(handler_exc)
-            res = None
-    if res is None:
-        res = await self.error_response(req, 500,
-                                        'Internal server error')
-    return res
-
-
 async def dispatch_request(self, req):
     """Run a parsed request through the application and return its
     :class:`Response`, always a complete one. Every transport ends here.
@@ -326,7 +252,8 @@ async def dispatch_request(self, req):
             # headers the response needs (426's Sec-WebSocket-Version)
             extra = getattr(exc, 'headers', None)
         except Exception as exc:
-            res = await self._handle_exception(req, exc)
+            from microdot._extra import handle_exception
+            res = await handle_exception(self, req, exc)
         if completed and not hasattr(req.g, '_vary'):
             # the common case, without another coroutine
             res.is_head = req.method == 'HEAD'
@@ -378,17 +305,13 @@ def _valid_result(res):
 
 
 # the real methods, in place of the stand-ins of microdot.microdot
-# (default_options_handler keeps its stand-in: see there)
 setattr(URLPattern, 'compile', compile)
 setattr(URLPattern, '_route', _route)
-setattr(URLPattern, 'match', match)
 setattr(Microdot, '_get_router', _get_router)
 setattr(Microdot, 'find_route', find_route)
 setattr(Microdot, 'get_request_handlers', get_request_handlers)
 setattr(Microdot, 'error_response', error_response)
-setattr(Microdot, '_exception_handler', _exception_handler)
 setattr(Microdot, '_make_response', staticmethod(_make_response))
 setattr(Microdot, '_run_route', _run_route)
-setattr(Microdot, '_handle_exception', _handle_exception)
 setattr(Microdot, 'dispatch_request', dispatch_request)
 setattr(Microdot, '_finish', _finish)

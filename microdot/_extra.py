@@ -3,16 +3,22 @@ microdot._extra
 ---------------
 
 The parts of microdot's API that most requests never use: cookies, redirects,
-files, mounted applications, custom URL segment types and the merging of
-``Vary`` headers.
+files, mounted applications, custom URL segment types, the merging of
+``Vary`` headers, ``Request.create`` and ``Response.write`` (microdot's
+stream API, which the servers do not use), and the answers to requests that
+cannot be read.
 
 The stand-ins in :mod:`microdot.microdot` import this module at the first
 call of one of them, and it puts the real methods in the classes; CPython
 imports it with :mod:`microdot.microdot`.
 """
+import asyncio
 import time
 
-from microdot.microdot import Response, URLPattern, Microdot
+from microdot import microdot as core
+from microdot import _speedups
+from microdot.microdot import Request, Response, URLPattern, Microdot, \
+    HTTPException, invoke_handler, mro
 
 _EPOCH_DATE = 'Thu, 01 Jan 1970 00:00:01 GMT'
 
@@ -215,10 +221,151 @@ def mount(self, subapp, url_prefix='', local=False):
         subapp.error_handlers = {}
 
 
+async def create(app, client_reader, client_writer, client_addr,
+                 scheme=None):
+    """Read a request from a stream and return a :class:`Request`.
+
+    :param app: the application.
+    :param client_reader: the stream the request is read from, with the
+                          ``readline()``, ``read()`` and
+                          ``readexactly()`` coroutines.
+    :param client_writer: the stream responses are written to.
+    :param client_addr: the client's address.
+    :param scheme: the URL scheme, ``'http'`` by default.
+
+    Returns ``None`` when the client closed the connection without
+    sending anything. Raises ``ValueError`` (or ``EOFError`` when the
+    connection closes in the middle of the request) for requests that
+    cannot be parsed or are over the limits of this class.
+    """
+    from microdot._portable import _read_head
+    head = await _read_head(client_reader)
+    if head is None:
+        return None
+    req = Request._new(app, client_addr, head,
+                       (client_reader, client_writer), scheme)
+    if req.content_length or req._chunked:
+        import microdot._body  # noqa: F401  (Request._load)
+        await req._load(client_reader)
+    return req
+
+
+async def write(self, stream):
+    """Write the response to a stream, through its ``awrite()``
+    coroutine only. The status line says ``HTTP/1.0`` and the body ends
+    where the connection does."""
+    import microdot._portable  # noqa: F401  (Response._send)
+    self.complete()
+    await self._send(stream)
+
+
+async def refuse(app, exc):
+    # Microdot._refuse for anything but out of memory (which
+    # microdot._portable answers itself): the response to a request that
+    # could not be read, or None when the client is gone. Logged in one
+    # line.
+    from microdot._wire import _BadRequest
+    status = 400
+    reason = 'Bad request'
+    if isinstance(exc, asyncio.TimeoutError):
+        status, reason = 408, 'Request timeout'
+    elif isinstance(exc, OSError):
+        return None
+    elif isinstance(exc, _BadRequest):
+        status, reason = exc.status, exc.reason
+    elif isinstance(exc, HTTPException):
+        status, reason = exc.status_code, exc.reason
+    core._log('Bad request: {} {}'.format(status, exc))
+    res = await app.error_response(None, status, reason)
+    return await app._finish(None, res, False)
+
+
+def match(self, path):
+    """Match a URL path against the pattern.
+
+    Returns a dictionary with the values of the dynamic segments, or
+    ``None`` when the path does not match.
+    """
+    if self._spec is None and self.regex is None:
+        self.compile()
+    if self.regex is None:
+        return _speedups.match_segments(self._spec, path)
+    try:
+        g = self.regex.match(path)
+    except RuntimeError:
+        # MicroPython's regex engine recurses, and gives up on very long
+        # segments; such a path does not match
+        return None
+    if not g:
+        return None
+    args = {}
+    i = 1
+    for segment in self.segments:
+        if 'name' not in segment:
+            continue
+        arg = g.group(i)
+        i += 1
+        if segment['parser']:
+            arg = segment['parser'](arg)
+            if arg is None:
+                return None
+        args[segment['name']] = arg
+    return args
+
+
+def default_options_handler(self, req):
+    """Answer an ``OPTIONS`` request with an ``Allow`` header listing the
+    methods of every route that matches the path."""
+    allow = []
+    for index, _ in self._get_router().matches(req.path):
+        for method in self.url_map[index][0]:
+            if method not in allow:
+                allow.append(method)
+    if 'GET' in allow and 'HEAD' not in allow:
+        allow.append('HEAD')
+    if 'OPTIONS' not in allow:
+        allow.append('OPTIONS')
+    return {'Allow': ', '.join(allow)}
+
+
+def _exception_handler(self, req, exc):
+    # the handler for an exception: the sub-application's first, then the
+    # application's, for the exception's class or the nearest base
+    local = req.subapp.error_handlers if req.subapp else {}
+    for cls in mro(exc.__class__):
+        if cls in local:
+            return local[cls]
+        if cls in self.error_handlers:
+            return self.error_handlers[cls]
+    return None
+
+
+async def handle_exception(self, req, exc):
+    # the response to an exception raised while handling a request: what
+    # the error handler registered for its class (or a base) returns,
+    # else a 500
+    core.print_exception(exc)
+    res = None
+    handler = _exception_handler(self, req, exc)
+    if handler:
+        try:
+            res = await invoke_handler(handler, req, exc)
+        except Exception as handler_exc:
+            core.print_exception(handler_exc)
+            res = None
+    if res is None:
+        res = await self.error_response(req, 500,
+                                        'Internal server error')
+    return res
+
+
 # the real methods, in place of the stand-ins of microdot.microdot
 setattr(Response, 'set_cookie', set_cookie)
 setattr(Response, 'delete_cookie', delete_cookie)
 setattr(Response, 'redirect', classmethod(redirect))
 setattr(Response, 'send_file', classmethod(send_file))
 setattr(URLPattern, 'register_type', classmethod(register_type))
+setattr(URLPattern, 'match', match)
 setattr(Microdot, 'mount', mount)
+setattr(Request, 'create', staticmethod(create))
+setattr(Response, 'write', write)

@@ -17,8 +17,7 @@ import sys
 
 from microdot import _speedups
 from microdot import microdot as core
-from microdot.microdot import Request, Response, Microdot, HTTPException, \
-    _is_muted
+from microdot.microdot import Request, Response, Microdot, _is_muted
 from microdot._wire import _BadRequest, _wait, _consumed
 import microdot._dispatch  # noqa: F401  (self._finish in _refuse)
 
@@ -71,42 +70,6 @@ async def _read_head(reader, line=None):
     return method, url, version, headers
 
 
-async def create(app, client_reader, client_writer, client_addr,
-                 scheme=None):
-    """Read a request from a stream and return a :class:`Request`.
-
-    :param app: the application.
-    :param client_reader: the stream the request is read from, with the
-                          ``readline()``, ``read()`` and
-                          ``readexactly()`` coroutines.
-    :param client_writer: the stream responses are written to.
-    :param client_addr: the client's address.
-    :param scheme: the URL scheme, ``'http'`` by default.
-
-    Returns ``None`` when the client closed the connection without
-    sending anything. Raises ``ValueError`` (or ``EOFError`` when the
-    connection closes in the middle of the request) for requests that
-    cannot be parsed or are over the limits of this class.
-    """
-    head = await _read_head(client_reader)
-    if head is None:
-        return None
-    req = Request._new(app, client_addr, head,
-                       (client_reader, client_writer), scheme)
-    if req.content_length or req._chunked:
-        import microdot._body  # noqa: F401  (Request._load)
-        await req._load(client_reader)
-    return req
-
-
-async def write(self, stream):
-    """Write the response to a stream, through its ``awrite()``
-    coroutine only. The status line says ``HTTP/1.0`` and the body ends
-    where the connection does."""
-    self.complete()
-    await self._send(stream)
-
-
 async def _send(self, stream, version='1.0', keep=False, extra=''):
     # Send the response through the stream's awrite() (both servers stream
     # bodies here); return whether the connection can be kept. ``extra``
@@ -135,22 +98,8 @@ async def _send(self, stream, version='1.0', keep=False, extra=''):
                 await self.body_iter().aclose()
             return keep
         await stream.awrite(head)
-        chunked = self._chunked
-        chunks = self.body_iter()
-        try:
-            async for chunk in chunks:
-                if isinstance(chunk, str):
-                    chunk = chunk.encode()
-                if chunked:
-                    if not chunk:
-                        continue
-                    chunk = b'%x\r\n' % len(chunk) + chunk + b'\r\n'
-                await stream.awrite(chunk)
-            if chunked:
-                await stream.awrite(b'0\r\n\r\n')
-        finally:
-            if hasattr(chunks, 'aclose'):
-                await chunks.aclose()
+        from microdot._body import _stream_body
+        await _stream_body(self, stream)
     except OSError as exc:
         if not _is_muted(exc):
             raise
@@ -190,14 +139,8 @@ async def start_server(self, host='0.0.0.0', port=5000,
         core._log('microdot: serving on {}:{} ({} twins)'.format(
             host, port, _speedups.IMPLEMENTATION))
     if sys.implementation.name == 'cpython':
-        from microdot.server import Server
-        server = Server(self)
-        await server.listen(host, port, ssl, start_serving)
-        self.server = server
-        if not start_serving:
-            return server
-        await server.wait_closed()
-        return
+        from microdot._cpython import start_server
+        return await start_server(self, host, port, ssl, start_serving)
     if not start_serving:
         raise ValueError('start_serving must be True')
     await self._serve_portable(host, port, ssl)
@@ -242,8 +185,7 @@ def run(self, host='0.0.0.0', port=5000, debug=False, ssl=None,
     """
     if sys.implementation.name == 'cpython':
         from microdot.server import run
-        run(self, host, port, debug, ssl, workers)
-        return
+        return run(self, host, port, debug, ssl, workers)
     try:
         asyncio.run(self.start_server(host=host, port=port, debug=debug,
                                       ssl=ssl))
@@ -350,31 +292,19 @@ async def handle_request(self, reader, writer):
 
 async def _refuse(self, exc):
     # The response to a request that could not be read, or None when
-    # the client is gone or was only idle. Logged in one line.
-    status = 400
-    reason = 'Bad request'
+    # the client is gone or was only idle. Out of memory is answered
+    # here; the rest in microdot._extra, loaded at the first bad request.
     if isinstance(exc, MemoryError):
         # not the client's fault: say so, and let the board recover
         gc.collect()
         core.print_exception(exc)
         res = await self.error_response(None, 503, 'Out of memory')
         return await self._finish(None, res, False)
-    if isinstance(exc, asyncio.TimeoutError):
-        status, reason = 408, 'Request timeout'
-    elif isinstance(exc, OSError):
-        return None
-    elif isinstance(exc, _BadRequest):
-        status, reason = exc.status, exc.reason
-    elif isinstance(exc, HTTPException):
-        status, reason = exc.status_code, exc.reason
-    core._log('Bad request: {} {}'.format(status, exc))
-    res = await self.error_response(None, status, reason)
-    return await self._finish(None, res, False)
+    from microdot._extra import refuse
+    return await refuse(self, exc)
 
 
 # the real methods, in place of the stand-ins of microdot.microdot
-setattr(Request, 'create', staticmethod(create))
-setattr(Response, 'write', write)
 setattr(Response, '_send', _send)
 setattr(Microdot, 'start_server', start_server)
 setattr(Microdot, '_serve_portable', _serve_portable)

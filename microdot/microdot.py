@@ -329,9 +329,9 @@ class Request:
     def create(*args, **kwargs):
         """Read a request from a stream and return a :class:`Request`.
 
-        The code is in :mod:`microdot._portable`.
+        The code is in :mod:`microdot._extra`.
         """
-        from microdot._portable import create
+        from microdot._extra import create
         return create(*args, **kwargs)
 
     def _parse_urlencoded(self, text):
@@ -516,9 +516,9 @@ class Response:
     def write(self, *args, **kwargs):
         """Write the response to a stream.
 
-        The code is in :mod:`microdot._portable`.
+        The code is in :mod:`microdot._extra`.
         """
-        from microdot._portable import write
+        from microdot._extra import write
         return write(self, *args, **kwargs)
 
     def body_iter(self, *args, **kwargs):
@@ -605,9 +605,9 @@ class URLPattern():
 
         Returns a dictionary with the values of the dynamic segments, or
         ``None`` when the path does not match. The code is in
-        :mod:`microdot._dispatch`.
+        :mod:`microdot._extra`.
         """
-        from microdot._dispatch import match
+        from microdot._extra import match
         return match(self, path)
 
     def __repr__(self):
@@ -872,11 +872,11 @@ class Microdot:
     def default_options_handler(self, req):
         """Answer an ``OPTIONS`` request with an ``Allow`` header listing the
         methods of every route that matches the path. The code is in
-        :mod:`microdot._dispatch`.
+        :mod:`microdot._extra`.
         """
         # never replaced, so that ``app.options_handler`` (this method,
         # bound when the application was made) stays equal to it
-        from microdot._dispatch import default_options_handler
+        from microdot._extra import default_options_handler
         return default_options_handler(self, req)
 
     def handle_request(self, *args, **kwargs):
