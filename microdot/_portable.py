@@ -4,8 +4,10 @@ microdot._portable
 
 The portable web server, on asyncio streams: what MicroPython runs, and what
 ``Microdot.start_server`` and ``Microdot.run`` choose between it and
-:mod:`microdot.server` on CPython. Also ``Request.create`` (a request read
-from a stream) and ``Response.write`` (a response written to one).
+:mod:`microdot.server` on CPython, and ``Response._send``, which both
+servers write responses through. What a request seldom needs (streamed
+bodies, the answers to unreadable requests) loads from :mod:`microdot._body`
+and :mod:`microdot._extra` at its first use.
 
 The stand-ins in :mod:`microdot.microdot` import this module when the server
 starts, and it puts the real methods in the classes; CPython imports it with
