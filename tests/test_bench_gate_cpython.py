@@ -6,6 +6,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+import unittest.mock
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GATE = os.path.join(ROOT, 'benchmarks', 'gate.py')
@@ -279,6 +280,53 @@ class TestGate(unittest.TestCase):
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
         self.assertEqual(proc.returncode, 2)
         self.assertIn(b'cannot read', proc.stdout)
+
+
+class MpyHeapBandTests(unittest.TestCase):
+    """benchmarks/mpy_heap.py: the smallest heap is the smallest from which
+    every size of the band above serves too, because a heap layout that
+    fits at one size can fail at the next."""
+
+    def setUp(self):
+        sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+        self.addCleanup(sys.path.pop, 0)
+        import mpy_heap
+        self.heap = mpy_heap
+        self.tried = []
+
+    def landscape(self, fails):
+        # a fake serves(): fails below 50 KB and at the sizes in ``fails``
+        def serves(where, heap_kb, requests=100):
+            self.tried.append(heap_kb)
+            ok = heap_kb >= 50 and heap_kb not in fails
+            return ok, 'served' if ok else 'MemoryError'
+        patcher = unittest.mock.patch.object(self.heap, 'serves', serves)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def test_monotonic(self):
+        self.landscape(())
+        self.assertEqual(self.heap.smallest_heap(None), 50)
+        # the band above the answer was tried
+        for size in range(51, 51 + self.heap.BAND_KB):
+            self.assertIn(size, self.tried)
+
+    def test_a_failure_in_the_band_moves_the_answer_past_it(self):
+        # bisection lands on 50, but 60 fails: 61 is the smallest size from
+        # which the band serves
+        self.landscape((60,))
+        self.assertEqual(self.heap.smallest_heap(None), 61)
+        self.landscape((60, 70))
+        self.assertEqual(self.heap.smallest_heap(None), 71)
+
+    def test_gate_tries_the_band_above_the_limit(self):
+        self.landscape((60,))
+        ok, why = self.heap.serves_band(None, 50)
+        self.assertFalse(ok)
+        self.assertIn('at 60K', why)
+        ok, why = self.heap.serves_band(None, 61)
+        self.assertTrue(ok, why)
+        self.assertIn(61 + self.heap.BAND_KB - 1, self.tried)
 
 
 if __name__ == '__main__':
