@@ -5,8 +5,9 @@ microdot._extra
 The parts of microdot's API that most requests never use: cookies, redirects,
 files, mounted applications, custom URL segment types, the merging of
 ``Vary`` headers, ``Request.create`` and ``Response.write`` (microdot's
-stream API, which the servers do not use), and the answers to requests that
-cannot be read.
+stream API, which the servers do not use), the answers to requests that
+cannot be read, exception handlers, ``OPTIONS`` answers and the matching of
+regular-expression patterns.
 
 The stand-ins in :mod:`microdot.microdot` import this module at the first
 call of one of them, and it puts the real methods in the classes; CPython
