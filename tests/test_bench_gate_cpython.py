@@ -282,6 +282,9 @@ class TestGate(unittest.TestCase):
         self.assertIn(b'cannot read', proc.stdout)
 
 
+@unittest.skipUnless(
+    os.path.exists(os.path.join(ROOT, 'ci', 'micropython_pkg.py')),
+    'needs the source checkout')  # benchmarks/mpy_heap.py imports it
 class MpyHeapBandTests(unittest.TestCase):
     """benchmarks/mpy_heap.py: the smallest heap is the smallest from which
     every size of the band above serves too, because a heap layout that
