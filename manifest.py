@@ -24,12 +24,15 @@ options.defaults(extensions=None)  # None: every extension below
 # _speedups/__init__, _speedups/_pure_core), and the modules it imports when
 # a feature is first used: at the first request dispatch, the wire seam, the
 # portable server and the twins it needs (_pure_serve); streamed bodies
-# (_body); cookies, redirects, files, mount (_extra); WebSocket masking
-# (_pure_extra). _speedups/_pure.py gathers the pure twins for tests.
+# (_body); cookies, redirects, files, mount, bad requests, exception
+# handlers (_extra); MultiDict, AsyncBytesIO, urlencode, mro (_types);
+# WebSocket masking (_pure_extra). _speedups/_pure.py gathers the pure twins
+# for tests.
 CORE = ("__init__.py", "microdot.py", "_jsoncodec.py", "_speedups/__init__.py",
         "_speedups/_pure.py", "_speedups/_pure_core.py",
         "_speedups/_pure_serve.py", "_speedups/_pure_extra.py",
-        "_dispatch.py", "_wire.py", "_body.py", "_portable.py", "_extra.py")
+        "_dispatch.py", "_wire.py", "_body.py", "_portable.py", "_extra.py",
+        "_types.py")
 
 # Each extension with the package files it needs beyond the core.
 EXTENSIONS = {

@@ -19,7 +19,8 @@ import time
 from microdot import microdot as core
 from microdot import _speedups
 from microdot.microdot import Request, Response, URLPattern, Microdot, \
-    HTTPException, invoke_handler, mro
+    HTTPException, invoke_handler
+from microdot._types import mro
 
 _EPOCH_DATE = 'Thu, 01 Jan 1970 00:00:01 GMT'
 

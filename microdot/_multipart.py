@@ -12,7 +12,8 @@ CPython imports it with :mod:`microdot.multipart`.
 """
 import os
 
-from microdot.microdot import abort, AsyncBytesIO
+from microdot.microdot import abort
+from microdot._types import AsyncBytesIO
 from microdot.multipart import FormDataIter, FileUpload
 
 try:

@@ -17,11 +17,13 @@ import asyncio
 import gc
 import sys
 
+# _dispatch first: from .py files, compiling it before the rest needs a
+# smaller heap (benchmarks/mpy_heap.py); self._finish in _refuse is its
+import microdot._dispatch  # noqa: F401
 from microdot import _speedups
 from microdot import microdot as core
 from microdot.microdot import Request, Response, Microdot, _is_muted
 from microdot._wire import _BadRequest, _wait, _consumed
-import microdot._dispatch  # noqa: F401  (self._finish in _refuse)
 
 # The answer when the heap runs out before any of a response is sent: bytes
 # as they are, because building a response needs memory that may not be

@@ -4,7 +4,7 @@ kept in the session, with an optional "remember me" cookie that outlives it.
 """
 from time import time
 
-from microdot.microdot import Response, urlencode, invoke_handler
+from microdot.microdot import Response, invoke_handler
 from microdot.helpers import wraps
 from microdot.session import _manager
 
@@ -102,6 +102,8 @@ class Login:
         return user_id
 
     async def _login_redirect(self, request):
+        # urlencode is in microdot._types, which a board loads only now
+        from microdot._types import urlencode
         location = '{}?next={}'.format(self.login_url,
                                        urlencode(request.url))
         return '', 302, {'Location': location}

@@ -24,11 +24,10 @@ classes. The private methods of the wire seam (``Request._new``,
 every transport does first.
 CPython imports all of them with this module.
 """
-import io
 import sys
 
 from microdot import _jsoncodec
-from microdot._speedups import parse_urlencoded, urldecode, \
+from microdot._speedups import urldecode, \
     NoCaseDict  # noqa: F401 (re-exported)
 
 if sys.implementation.name == 'micropython':
@@ -63,6 +62,16 @@ MUTED_SOCKET_ERRORS = [
 ]
 
 
+def __getattr__(name):
+    # MultiDict, AsyncBytesIO, urlencode and mro are in microdot._types,
+    # which puts them in this module when it loads: at their first use on
+    # MicroPython, with this module on CPython
+    if name in ('MultiDict', 'AsyncBytesIO', 'urlencode', 'mro'):
+        from microdot import _types  # noqa: F401
+        return globals()[name]
+    raise AttributeError(name)
+
+
 def _log(*args):
     # every line microdot prints goes through here (and every traceback
     # through print_exception), from whichever module
@@ -73,135 +82,6 @@ def _is_muted(exc):
     return (exc.args and exc.args[0] in MUTED_SOCKET_ERRORS) or \
         getattr(exc, 'errno', None) in MUTED_SOCKET_ERRORS or \
         (exc.args and exc.args[0] == 'Connection lost')
-
-
-def urlencode(s):
-    """URL-encode the characters of a string that would break a query string:
-    ``%``, ``+``, ``?``, ``#``, ``&`` and ``=`` become ``%XX`` escapes and
-    spaces become ``+``.
-
-    ``urldecode(urlencode(s)) == s`` for any string.
-    """
-    # '%' goes first, so that the escapes added next are not encoded again,
-    # and ' ' last, once '+' is encoded
-    for c in '%+?#&=':
-        s = s.replace(c, '%{:02X}'.format(ord(c)))
-    return s.replace(' ', '+')
-
-
-def mro(cls):
-    """Return the method resolution order of a class, as a sequence that
-    starts with the class itself.
-
-    CPython classes have ``__mro__``. MicroPython classes do not, so there
-    the hierarchy is walked depth first, keeping only the last occurrence of
-    a class that is reached more than once.
-    """
-    if hasattr(cls, '__mro__'):
-        return cls.__mro__
-    found = []
-    todo = [cls]
-    while todo:
-        c = todo.pop(0)
-        if c in found:
-            found.remove(c)
-        found.append(c)
-        todo[:0] = getattr(c, '__bases__', ())
-    return found
-
-
-class MultiDict(dict):
-    """A dictionary that can hold several values per key, as query strings
-    and forms do.
-
-    :param initial_dict: an optional dictionary with the initial contents.
-
-    Indexing gives the first value of a key; :meth:`getlist` gives them all::
-
-        >>> d = MultiDict()
-        >>> d['sort'] = 'name'
-        >>> d['sort'] = 'email'
-        >>> d['sort']
-        'name'
-        >>> d.getlist('sort')
-        ['name', 'email']
-    """
-    def __init__(self, initial_dict=None):
-        super().__init__()
-        if initial_dict:
-            for key, value in initial_dict.items():
-                self[key] = value
-
-    def __setitem__(self, key, value):
-        if key in self:
-            super().__getitem__(key).append(value)
-        else:
-            super().__setitem__(key, [value])
-
-    def __getitem__(self, key):
-        return super().__getitem__(key)[0]
-
-    def get(self, key, default=None, type=None):
-        """Return the first value of a key.
-
-        :param key: the key to look up.
-        :param default: what to return when the key is missing.
-        :param type: an optional callable that converts the value, such as
-                     ``int``.
-        """
-        if key not in self:
-            return default
-        value = self[key]
-        if type is not None:
-            value = type(value)
-        return value
-
-    def getlist(self, key, type=None):
-        """Return the list of values of a key (empty when it is missing).
-
-        :param key: the key to look up.
-        :param type: an optional callable that converts each value.
-        """
-        if key not in self:
-            return []
-        values = super().__getitem__(key)
-        if type is not None:
-            return [type(value) for value in values]
-        return list(values)
-
-
-class AsyncBytesIO:
-    """A bytes buffer with the asynchronous stream interface that microdot
-    uses for requests (``read``, ``readline``, ``readexactly``,
-    ``readuntil``, ``awrite``, ``aclose``).
-
-    :param data: the initial contents of the buffer.
-    """
-    def __init__(self, data):
-        self.stream = io.BytesIO(data)
-
-    async def read(self, n=-1):
-        return self.stream.read(n)
-
-    async def readline(self):
-        return self.stream.readline()
-
-    readexactly = read
-
-    async def readuntil(self, separator=b'\n'):
-        data = b''
-        while not data.endswith(separator):
-            c = self.stream.read(1)
-            if not c:
-                break
-            data += c
-        return data
-
-    async def awrite(self, data):
-        return self.stream.write(data)
-
-    async def aclose(self):
-        pass
 
 
 def merge_vary(existing, names):
@@ -335,11 +215,10 @@ class Request:
         return create(*args, **kwargs)
 
     def _parse_urlencoded(self, text):
-        data = MultiDict()
-        if text:
-            for key, value in parse_urlencoded(text):
-                data[key] = value
-        return data
+        # a query string or form body as a MultiDict; the code is in
+        # microdot._types
+        from microdot._types import _parse_urlencoded
+        return _parse_urlencoded(self, text)
 
     @property
     def body(self):
@@ -348,10 +227,10 @@ class Request:
 
     @property
     def stream(self):
-        """The body of the request, as an asynchronous stream."""
-        if self._stream is None:
-            self._stream = AsyncBytesIO(self._body)
-        return self._stream
+        """The body of the request, as an asynchronous stream. The code is
+        in :mod:`microdot._types`."""
+        from microdot._types import _stream
+        return _stream(self)
 
     @property
     def json(self):
@@ -917,6 +796,7 @@ if sys.implementation.name == 'cpython':
     import microdot._wire  # noqa: F401
     import microdot._body  # noqa: F401
     import microdot._portable  # noqa: F401
+    import microdot._types  # noqa: F401
 
 abort = Microdot.abort
 redirect = Response.redirect

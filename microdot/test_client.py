@@ -2,7 +2,8 @@
 network, through the same ``Request.create`` and ``dispatch_request`` that
 the servers use."""
 import asyncio
-from microdot.microdot import Request, Response, AsyncBytesIO
+from microdot.microdot import Request, Response
+from microdot._types import AsyncBytesIO
 from microdot import _jsoncodec
 
 __all__ = ['TestClient', 'TestResponse']

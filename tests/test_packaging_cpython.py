@@ -230,6 +230,67 @@ class MipInstallTests(unittest.TestCase):
                          proc.stdout + proc.stderr)
 
 
+@unittest.skipIf(micropython_pkg is None or _micropython() is None,
+                 'needs the source checkout and micropython')
+class LazyNamesMicroPythonTests(unittest.TestCase):
+    """On MicroPython, MultiDict, AsyncBytesIO, urlencode and mro
+    (microdot._types) load at their first use, through the module
+    __getattr__ of microdot and microdot.microdot, and that __getattr__
+    still imports submodules for "from microdot import name"."""
+
+    def run_micropython(self, code):
+        proc = subprocess.run(
+            [_micropython(), '-c', 'import sys\nsys.path.insert(0, {!r})\n'
+             .format(ROOT) + code],
+            capture_output=True, text=True, timeout=60)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        return proc.stdout.split()
+
+    def test_a_hello_request_does_not_load_them(self):
+        # what the portable server does with a request, without the socket
+        out = self.run_micropython(
+            'import asyncio\n'
+            'from microdot import Microdot, Request\n'
+            'import microdot._portable\n'
+            'app = Microdot()\n'
+            'app.route("/")(lambda request: "hi")\n'
+            'req = Request._new(app, ("127.0.0.1", 1),\n'
+            '                   ("GET", "/", "1.1", [("Host", "x")]))\n'
+            'res = asyncio.run(app.dispatch_request(req))\n'
+            'head, body, keep = res._wire("1.1", True)\n'
+            'print(head.split()[1].decode(), body.decode(), keep,\n'
+            '      "microdot._types" in sys.modules)\n')
+        self.assertEqual(out, ['200', 'hi', 'True', 'False'])
+
+    def test_names_load_at_first_use(self):
+        out = self.run_micropython(
+            'import microdot\n'
+            'import microdot._portable, microdot._dispatch\n'
+            'print("microdot._types" in sys.modules)\n'
+            'from microdot import MultiDict, AsyncBytesIO, urlencode, mro\n'
+            'import microdot.microdot as core\n'
+            'print("microdot._types" in sys.modules,\n'
+            '      MultiDict is core.MultiDict is microdot.MultiDict,\n'
+            '      AsyncBytesIO is core.AsyncBytesIO, urlencode("a b"),\n'
+            '      mro(KeyError)[0] is KeyError)\n'
+            'from microdot.microdot import MultiDict as M2\n'
+            'print(M2 is MultiDict)\n')
+        self.assertEqual(out, ['False', 'True', 'True', 'True', 'a+b',
+                               'True', 'True'])
+
+    def test_from_microdot_import_a_submodule(self):
+        out = self.run_micropython(
+            'import microdot\n'
+            'print("microdot.cors" in sys.modules)\n'
+            'from microdot import cors\n'
+            'print(cors.CORS.__name__)\n'
+            'try:\n'
+            '    from microdot import no_such_name\n'
+            'except (AttributeError, ImportError):\n'
+            '    print("refused")\n')
+        self.assertEqual(out, ['False', 'CORS', 'refused'])
+
+
 _SERVER = '''
 import functools, http.server, sys
 handler = functools.partial(http.server.SimpleHTTPRequestHandler,
