@@ -20,7 +20,6 @@ from microdot import microdot as core
 from microdot import _speedups
 from microdot.microdot import Request, Response, URLPattern, Microdot, \
     HTTPException, invoke_handler
-from microdot._types import mro
 
 _EPOCH_DATE = 'Thu, 01 Jan 1970 00:00:01 GMT'
 
@@ -332,7 +331,9 @@ def default_options_handler(self, req):
 
 def _exception_handler(self, req, exc):
     # the handler for an exception: the sub-application's first, then the
-    # application's, for the exception's class or the nearest base
+    # application's, for the exception's class or the nearest base (mro
+    # is in microdot._types, which the rest of this module does not need)
+    from microdot._types import mro
     local = req.subapp.error_handlers if req.subapp else {}
     for cls in mro(exc.__class__):
         if cls in local:

@@ -18,7 +18,7 @@ import gc
 import sys
 
 # _dispatch first: from .py files, compiling it before the rest needs a
-# smaller heap (benchmarks/mpy_heap.py); self._finish in _refuse is its
+# smaller heap (benchmarks/mpy_heap.py); _refuse uses its self._finish
 import microdot._dispatch  # noqa: F401
 from microdot import _speedups
 from microdot import microdot as core

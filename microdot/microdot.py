@@ -15,13 +15,15 @@ response to head bytes), :mod:`microdot._body` (request bodies read or
 streamed, response bodies in chunks), :mod:`microdot._portable`
 (the portable server, ``run`` and ``start_server``) and
 :mod:`microdot._extra` (cookies, redirects, files, ``mount``,
-``register_type``). Their public methods are stand-ins here that import the
-module at the first call; the module then puts its real methods in the
-classes. The private methods of the wire seam (``Request._new``,
-``Request._load``, ``Response._wire``, ``Response._send``,
-``Microdot._refuse``) exist once :mod:`microdot._wire`,
-:mod:`microdot._body` and :mod:`microdot._portable` are imported, which
-every transport does first.
+``register_type``, bad requests, exception handlers). Their public
+methods are stand-ins here that import the module at the first call; the
+module then puts its real methods in the classes. The private methods of
+the wire seam (``Request._new``, ``Request._load``, ``Response._wire``,
+``Response._send``, ``Microdot._refuse``) exist once
+:mod:`microdot._wire`, :mod:`microdot._body` and :mod:`microdot._portable`
+are imported, which every transport does first. ``MultiDict``,
+``AsyncBytesIO``, ``urlencode`` and ``mro`` are in :mod:`microdot._types`,
+which this module's ``__getattr__`` loads at their first use.
 CPython imports all of them with this module.
 """
 import sys
