@@ -15,6 +15,7 @@
 #                Starlette, Falcon, BlackSheep and upstream microdot
 #                (about 20 minutes), saved under benchmarks/results
 #   make mpy     compile the portable modules to .mpy files in build/mpy
+#   make romfs   those .mpy files in a ROMFS image, build/microdot.romfs
 #   make heap    the MicroPython heap report, ours next to upstream microdot
 #   make conformance   Autobahn|Testsuite against the WebSocket server on
 #                every transport (installs wstest into .venv-wstest; needs
@@ -31,7 +32,7 @@ PIP := bash ci/quiet_pip.sh $(PY) -m pip
 STAMP := $(VENV)/.stamp
 MICRODOT_REQUIRE_EXTENSIONS ?= 1
 
-.PHONY: all venv build lint run test browser-test docs bench mpy heap conformance upstream-tests soak clean distclean
+.PHONY: all venv build lint run test browser-test docs bench mpy romfs heap conformance upstream-tests soak clean distclean
 
 all: test
 
@@ -92,6 +93,11 @@ bench: venv build
 # requirements-dev.txt to the bytecode of the pinned MicroPython port).
 mpy: venv
 	$(PY) ci/micropython_pkg.py mpy build/mpy
+
+# The same files in a ROMFS image for `mpremote romfs deploy` (MicroPython
+# 1.25+ on a board with a ROMFS partition: the bytecode runs from flash).
+romfs: venv
+	$(PY) ci/micropython_pkg.py romfs build/microdot.romfs build/mpy
 
 heap: venv
 	$(PY) benchmarks/mpy_heap.py --upstream

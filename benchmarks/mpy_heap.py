@@ -7,7 +7,12 @@ Measures, on the MicroPython unix port pinned in requirements-dev.txt:
   with ``asyncio`` imported first (benchmarks/mpy_heap_probe.py);
 - the smallest ``-X heapsize`` from which a hello app
   (benchmarks/mpy_hello.py) serves 100 requests over a real socket at every
-  size of the next 64 KB (bisection, then the band above; 1 KB steps);
+  size of the next 64 KB (bisection, then the band above; 1 KB steps),
+  from .py files, from .mpy files, and from a ROMFS image of the .mpy files
+  (benchmarks/mpy_hello_rom.py): there the bytecode runs in place from the
+  image, which a board maps from flash; the unix port has no flash, so the
+  image sits in the heap and its size is subtracted (rounded down to a
+  KB: a little too much heap is reported, never too little);
 - the size of the portable files (those of ``manifest.py``), .py and .mpy;
 - with ``--tables``: the cost of each module, and of each top-level
   statement (class, function, table) and method of the modules, from .py.
@@ -31,7 +36,8 @@ MicroPython does not have: ours (``microdot/_jwt.py``) stands in for it.
 
 ``--check`` compares this checkout with ``benchmarks/mpy_heap_limits.json``:
 every import cost and file size must stay at or under its limit, and the
-hello app must serve at the limit heap sizes and the 63 KB above them. It
+hello app must serve at the limit heap sizes and the 63 KB above them
+(for ROMFS: the limit plus the image). It
 prints one line per check and ``N passed, M failed, 0 skipped``, and exits 1
 when a check failed or the port is not the one the limits were measured on.
 """
@@ -54,6 +60,7 @@ import micropython_pkg  # noqa: E402
 
 PROBE = os.path.join(HERE, 'mpy_heap_probe.py')
 HELLO = os.path.join(HERE, 'mpy_hello.py')
+HELLO_ROM = os.path.join(HERE, 'mpy_hello_rom.py')
 LIMITS = os.path.join(HERE, 'mpy_heap_limits.json')
 CACHE = os.path.join(ROOT, '.cache', 'mpy_heap')
 MPLIB = os.path.join(ROOT, '.mplib')
@@ -112,6 +119,7 @@ class Tree:
         self.files = list(files)  # relative to root/microdot
         self.extra = list(extra)  # top-level modules in root (jwt.py)
         self.mpy_root = None
+        self.romfs = None  # the image of the .mpy files
 
     def build_mpy(self, where):
         self.mpy_root = where
@@ -124,6 +132,16 @@ class Tree:
                 '-o', os.path.join(where, name[:-3] + '.mpy'),
                 os.path.join(self.root, name)], check=True)
         return size
+
+    def build_romfs(self, image):
+        """Pack the .mpy files (:meth:`build_mpy` first) into a ROMFS
+        image; return its size."""
+        self.romfs = image
+        return micropython_pkg.build_romfs(self.mpy_root, image)
+
+    def romfs_kb(self):
+        """The image's size in whole KB, rounded down."""
+        return os.path.getsize(self.romfs) // 1024
 
     def py_size(self):
         return sum(os.path.getsize(os.path.join(self.root, 'microdot', f))
@@ -139,6 +157,11 @@ class Tree:
         Relative paths keep the byte counts independent of where the
         checkout is: module file names are kept on the heap.
         """
+        if form == 'romfs':
+            # the image mounted at /rom; .mplib for what is not in it
+            cwd = self.mpy_root
+            return cwd, ['/rom', os.path.relpath(MPLIB, cwd)], \
+                os.path.relpath(self.romfs, cwd)
         cwd = self.root if form == 'py' else self.mpy_root
         return cwd, ['.', os.path.relpath(MPLIB, cwd)]
 
@@ -443,9 +466,13 @@ def serves(where, heap_kb, requests=REQUESTS):
     """Tell whether the hello app serves ``requests`` requests in a row at
     ``-X heapsize=<heap_kb>K``; returns (ok, reason)."""
     port = _free_port()
-    cwd, paths = where
+    cwd, paths = where[:2]
+    if len(where) == 3:  # a ROMFS image: (cwd, paths, image)
+        args = [os.path.relpath(HELLO_ROM, cwd), where[2]]
+    else:
+        args = [os.path.relpath(HELLO, cwd)]
     proc = subprocess.Popen([micropython(), '-X', 'heapsize={}K'.format(
-        heap_kb), os.path.relpath(HELLO, cwd), ':'.join(paths), str(port)],
+        heap_kb)] + args + [':'.join(paths), str(port)],
         cwd=cwd,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
@@ -522,6 +549,10 @@ def measure(tree, serve=True):
     if serve:
         out['serve_py_kb'] = smallest_heap(tree.paths('py'))
         out['serve_mpy_kb'] = smallest_heap(tree.paths('mpy'))
+        # the heap beside the image
+        total = smallest_heap(tree.paths('romfs'))
+        out['serve_romfs_kb'] = None if total is None else \
+            total - tree.romfs_kb()
     return out
 
 
@@ -555,6 +586,8 @@ def summary(trees, results):
         row('smallest `-X heapsize` serving hello {}x, .py'.format(REQUESTS),
             lambda r: '{} KB'.format(r['serve_py_kb']))
         row('the same from .mpy', lambda r: '{} KB'.format(r['serve_mpy_kb']))
+        row('the same from a ROMFS image, the image not counted',
+            lambda r: '{} KB'.format(r['serve_romfs_kb']))
     row('portable .py files / .mpy files',
         lambda r: '{} / {}'.format(_kb(r['files_py']), _kb(r['files_mpy'])))
     text = _table(['what'] + [t.label for t in trees], rows)
@@ -636,11 +669,16 @@ def check(tree):
         print('{} {}: {} bytes (limit {})'.format(
             'ok  ' if ok else 'FAIL', key, value, limit))
         passed, failed = passed + ok, failed + (not ok)
-    for form in ('py', 'mpy'):
+    for form in ('py', 'mpy', 'romfs'):
         heap = limits['serve_kb'][form]
+        what = 'from .' + form
+        if form == 'romfs':
+            heap += tree.romfs_kb()
+            what = 'from ROMFS ({}K + the {}K image)'.format(
+                limits['serve_kb'][form], tree.romfs_kb())
         ok, why = serves_band(tree.paths(form), heap)
-        print('{} hello app from .{} at -X heapsize={}K and up: {}'.format(
-            'ok  ' if ok else 'FAIL', form, heap, why))
+        print('{} hello app {} at -X heapsize={}K and up: {}'.format(
+            'ok  ' if ok else 'FAIL', what, heap, why))
         passed, failed = passed + ok, failed + (not ok)
     print('{} passed, {} failed, 0 skipped'.format(passed, failed))
     return 1 if failed else 0
@@ -678,7 +716,8 @@ def write_limits(tree, margin):
         'port': {'version': version, 'mpy': mpy},
         'bytes': found,
         'serve_kb': {'py': up(result['serve_py_kb'], 1),
-                     'mpy': up(result['serve_mpy_kb'], 1)},
+                     'mpy': up(result['serve_mpy_kb'], 1),
+                     'romfs': up(result['serve_romfs_kb'], 1)},
     }
     with open(LIMITS, 'w') as f:
         json.dump(limits, f, indent=2)
@@ -709,6 +748,7 @@ def main(argv):
     build = os.path.join(CACHE, 'build')
     tree = ours()
     tree.build_mpy(os.path.join(build, 'ours'))
+    tree.build_romfs(os.path.join(build, 'ours.romfs'))
     if args.check:
         return check(tree)
     if args.write_limits:
@@ -722,6 +762,7 @@ def main(argv):
         trees.append(upstream())
     for i, t in enumerate(trees[1:], 1):
         t.build_mpy(os.path.join(build, 'other{}'.format(i)))
+        t.build_romfs(os.path.join(build, 'other{}.romfs'.format(i)))
 
     version, mpy = port_info()
     print('MicroPython {} unix port (mpy {}), heap bytes kept after '

@@ -6,12 +6,16 @@ microdot) is the one list of portable files; from it this script
 - writes the mip package files: ``package.json`` (the core) and
   ``microdot/<extension>.json`` (one extension with every file it needs,
   core included), and
-- compiles the portable files to ``.mpy`` with ``mpy-cross``.
+- compiles the portable files to ``.mpy`` with ``mpy-cross``, and
+- packs those ``.mpy`` files into a ROMFS image (the read-only filesystem
+  of MicroPython 1.25 and later, built with mpremote's writer), which a
+  board maps from flash and runs the bytecode from in place.
 
 Usage::
 
     python ci/micropython_pkg.py mip           # rewrite the mip .json files
     python ci/micropython_pkg.py mpy OUT_DIR   # OUT_DIR/microdot/**/*.mpy
+    python ci/micropython_pkg.py romfs IMAGE MPY_DIR  # mpy, then the image
 
 mip resolves a relative URL in ``urls`` against the directory of the .json
 file, but a dependency in ``deps`` only by full URL or micropython-lib
@@ -153,6 +157,22 @@ def build_mpy(src_package, out_dir, files, cross=None):
     return total
 
 
+def build_romfs(mpy_dir, image):
+    """Write a ROMFS image of ``mpy_dir`` (what :func:`build_mpy` wrote:
+    ``mpy_dir/microdot/...``) to ``image``; return its size. On the board
+    the image is mounted at ``/rom``, so ``import microdot`` finds
+    ``/rom/microdot``."""
+    import contextlib
+    import io
+    from mpremote.romfs import make_romfs
+    with contextlib.redirect_stdout(io.StringIO()):  # its file listing
+        # mpy_cross=False: the files are .mpy already, nothing to compile
+        data = make_romfs(mpy_dir, mpy_cross=False)
+    with open(image, 'wb') as f:
+        f.write(data)
+    return len(data)
+
+
 def main(argv):
     if argv[:1] == ['mip'] and len(argv) == 1:
         write_mip()
@@ -162,6 +182,13 @@ def main(argv):
         size = build_mpy(os.path.join(ROOT, PACKAGE), argv[1], files)
         print('built {} .mpy files in {} ({} bytes)'.format(
             len(files), os.path.join(argv[1], PACKAGE), size))
+        return 0
+    if argv[:1] == ['romfs'] and len(argv) == 3:
+        files = read_manifest()['files']
+        build_mpy(os.path.join(ROOT, PACKAGE), argv[2], files)
+        size = build_romfs(argv[2], argv[1])
+        print('wrote {} ({} bytes: {} .mpy files under /{})'.format(
+            argv[1], size, len(files), PACKAGE))
         return 0
     print(__doc__.split('Usage::')[1].split('mip resolves')[0].strip(),
           file=sys.stderr)

@@ -20,8 +20,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PY=${PY:-.venv/bin/python}
 MICROPYTHON=${MICROPYTHON:-.venv/bin/micropython}
-STEPS=(tools lint compiled pure eager docs browser micropython mpy heap
-       conformance upstream dist bench e2e)
+STEPS=(tools lint compiled pure eager docs browser micropython mpy romfs
+       heap conformance upstream dist bench e2e)
 
 LOG=$(mktemp)   # the summary lines of every counted run
 OUT=$(mktemp)   # the output of the last counted run
@@ -168,6 +168,15 @@ step_mpy() {
     "$PY" ci/micropython_pkg.py mpy build/mpy
     counted "$MICROPYTHON" -X heapsize="${MICROPY_HEAPSIZE:-4M}" \
         tests/run_micropython.py --lib build/mpy
+}
+
+# The same suite again, from a ROMFS image of those .mpy files (`make
+# romfs`) mounted at /rom: the bytecode runs in place, as on a board that
+# was given a ROMFS partition.
+step_romfs() {
+    "$PY" ci/micropython_pkg.py romfs build/microdot.romfs build/mpy
+    counted "$MICROPYTHON" -X heapsize="${MICROPY_HEAPSIZE:-4M}" \
+        tests/run_micropython.py --romfs build/microdot.romfs
 }
 
 # MicroPython heap use (import costs, the smallest heap that serves a hello

@@ -27,4 +27,4 @@ else:
             __import__('microdot.' + name)
         except ImportError:
             raise AttributeError(name)
-        return globals()[name]
+        return sys.modules['microdot.' + name]

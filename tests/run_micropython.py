@@ -2,14 +2,18 @@
 
 Usage (from anywhere)::
 
-    micropython tests/run_micropython.py [-v] [--lib DIR] [test_file ...]
+    micropython tests/run_micropython.py [-v] [--lib DIR | --romfs IMAGE]
+        [test_file ...]
 
 (``micropython`` is ``.venv/bin/micropython`` after ``make venv``, or on
 the PATH once the venv is activated.) With no file names every
 ``tests/test_*.py`` runs except the CPython-only ones below; a file named on
 the command line runs even when it is on the skip list. ``--lib DIR`` puts
 ``DIR`` before the checkout on ``sys.path``: ``--lib build/mpy`` runs the
-suite against the ``.mpy`` files that ``make mpy`` compiles.
+suite against the ``.mpy`` files that ``make mpy`` compiles. ``--romfs
+IMAGE`` mounts a ROMFS image (``make romfs``) at ``/rom`` and puts that
+first: the suite then runs the ``.mpy`` files in place from the image, as a
+board with a ROMFS partition does.
 
 ``import unittest`` in the test files resolves to ``tests/mpunittest.py``,
 and ``import microdot`` to the package in this checkout.
@@ -153,7 +157,8 @@ MARK = '@@run_micropython'
 
 
 def _parse_args(argv):
-    opts = {'verbose': False, 'lib': None, 'child': False, 'names': []}
+    opts = {'verbose': False, 'lib': None, 'romfs': None, 'child': False,
+            'names': []}
     i = 0
     while i < len(argv):
         arg = argv[i]
@@ -164,10 +169,13 @@ def _parse_args(argv):
         elif arg == '--lib' and i + 1 < len(argv):
             i += 1
             opts['lib'] = argv[i]
+        elif arg == '--romfs' and i + 1 < len(argv):
+            i += 1
+            opts['romfs'] = argv[i]
         elif arg.startswith('-'):
             raise SystemExit('unknown option {}; usage: micropython '
-                             'tests/run_micropython.py [-v] [--lib DIR] '
-                             '[test_file ...]'.format(arg))
+                             'tests/run_micropython.py [-v] [--lib DIR | '
+                             '--romfs IMAGE] [test_file ...]'.format(arg))
         else:
             opts['names'].append(arg)
         i += 1
@@ -202,6 +210,8 @@ def _run_in_child(name, opts):
         command.append('-v')
     if opts['lib']:
         command += ['--lib', _quote(opts['lib'])]
+    if opts['romfs']:
+        command += ['--romfs', _quote(opts['romfs'])]
     command += [_quote(name), '>', _quote(out), '2>&1']
     status = os.system(' '.join(command))
     try:
@@ -219,6 +229,16 @@ def _run_in_child(name, opts):
         '{})'.format(name, status)
 
 
+def _mount_romfs(image):
+    # the image in a bytearray of its own size, mounted read-only at /rom:
+    # modules imported from it run their bytecode in place
+    import vfs
+    data = bytearray(os.stat(image)[6])
+    with open(image, 'rb') as f:
+        f.readinto(data)
+    vfs.mount(vfs.VfsRom(data), '/rom')
+
+
 def main(argv):
     opts = _parse_args(argv)
     verbose = opts['verbose']
@@ -231,6 +251,10 @@ def main(argv):
     if opts['lib']:
         opts['lib'] = _absolute(opts['lib'])
         first.insert(0, opts['lib'])
+    if opts['romfs']:
+        opts['romfs'] = _absolute(opts['romfs'])
+        _mount_romfs(opts['romfs'])
+        first.insert(0, '/rom')
     sys.path[:] = first + [p for p in sys.path if p not in first + ['']]
     import mpunittest
     sys.modules['unittest'] = mpunittest
@@ -264,14 +288,15 @@ def main(argv):
         sys.platform,
         'one process per file, ' + _heap_option() if isolated
         else 'one process, heap free {} bytes'.format(gc.mem_free())))
-    if opts['lib']:
+    if opts['lib'] or opts['romfs']:
         # say which microdot the files will import: a missing .mpy file
         # would silently fall back to the checkout's .py
+        lib = opts['lib'] or '/rom'
         import microdot
         where = getattr(microdot, '__file__', '?')
         print('microdot from ' + where)
-        if not where.startswith(opts['lib'] + '/'):
-            print('error: microdot is not imported from ' + opts['lib'])
+        if not where.startswith(lib + '/'):
+            print('error: microdot is not imported from ' + lib)
             return 1
     if skipped:
         print('skipping {} CPython-only file(s)'.format(len(skipped)))
