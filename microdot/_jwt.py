@@ -50,16 +50,6 @@ def _b64decode(text):
     return binascii.a2b_base64(text + '=' * (-len(text) % 4))
 
 
-def _same(a, b):
-    # compare in time that does not depend on where the first difference is
-    if len(a) != len(b):
-        return False
-    diff = 0
-    for x, y in zip(a, b):
-        diff |= x ^ y
-    return diff == 0
-
-
 def _json_object(segment):
     try:
         value = _jsoncodec.loads(_b64decode(segment))
@@ -69,13 +59,6 @@ def _json_object(segment):
         raise InvalidTokenError('invalid JSON in token')
     if not isinstance(value, dict):
         raise InvalidTokenError('token segment is not a JSON object')
-    return value
-
-
-def _number(payload, claim):
-    value = payload[claim]
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidTokenError('the {} claim must be a number'.format(claim))
     return value
 
 
@@ -135,15 +118,25 @@ def decode(token, key, algorithms=None, now=None):
         raise
     except Exception:
         raise InvalidTokenError('invalid signature encoding')
-    if not _same(signature, hmac_sha256(key, (head + '.' + body).encode())):
+    expected = hmac_sha256(key, (head + '.' + body).encode())
+    # compared in a time that does not depend on where a difference is
+    diff = len(signature) ^ len(expected)
+    for x, y in zip(signature, expected):
+        diff |= x ^ y
+    if diff:
         raise InvalidTokenError('signature verification failed')
     payload = _json_object(body)
     if now is None:
         now = time.time()
-    if 'exp' in payload and _number(payload, 'exp') <= now:
-        raise InvalidTokenError('token has expired')
-    if 'nbf' in payload and _number(payload, 'nbf') > now:
-        raise InvalidTokenError('token is not valid yet')
-    if 'iat' in payload:
-        _number(payload, 'iat')
+    for claim in ('exp', 'nbf', 'iat'):
+        if claim in payload:
+            value = payload[claim]
+            if isinstance(value, bool) or \
+                    not isinstance(value, (int, float)):
+                raise InvalidTokenError(
+                    'the {} claim must be a number'.format(claim))
+            if claim == 'exp' and value <= now:
+                raise InvalidTokenError('token has expired')
+            if claim == 'nbf' and value > now:
+                raise InvalidTokenError('token is not valid yet')
     return payload
