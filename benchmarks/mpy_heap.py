@@ -91,6 +91,10 @@ REQUESTS = 100
 #: BAND_KB sizes serve too, and the gate tries the whole band above each
 #: limit. Scanned at 1 KB steps up to 256K, no failure was farther above.
 BAND_KB = 64
+#: From a ROMFS image the smallest heap moves more with small changes (the
+#: image's own size shifts everything above it): 45 KB measured with one
+#: image, 46 KB with the next, 64 bytes smaller. Its limit has this slack.
+ROMFS_SLACK_KB = 3
 HEAP_MIN_KB = 8
 HEAP_MAX_KB = 2048
 PROBE_HEAP = '8M'
@@ -712,12 +716,15 @@ def write_limits(tree, margin):
                     'the pinned port; limits are the measured values plus '
                     '{:.0%}, and never above what upstream microdot 2.7.0 '
                     'costs (UPSTREAM_BYTES). Lower them when a cut lands; '
-                    'rewrite with --write-limits.'.format(margin),
+                    'rewrite with --write-limits. serve_kb.romfs is the heap '
+                    'beside the ROMFS image, the measured value plus {} KB: '
+                    'a change of 64 bytes in the image moved it by a '
+                    'KB.'.format(margin, ROMFS_SLACK_KB),
         'port': {'version': version, 'mpy': mpy},
         'bytes': found,
         'serve_kb': {'py': up(result['serve_py_kb'], 1),
                      'mpy': up(result['serve_mpy_kb'], 1),
-                     'romfs': up(result['serve_romfs_kb'], 1)},
+                     'romfs': result['serve_romfs_kb'] + ROMFS_SLACK_KB},
     }
     with open(LIMITS, 'w') as f:
         json.dump(limits, f, indent=2)
