@@ -2,6 +2,7 @@
 runs the gate as a subprocess, as ci/bench_gate.sh does)."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -330,6 +331,44 @@ class MpyHeapBandTests(unittest.TestCase):
         ok, why = self.heap.serves_band(None, 61)
         self.assertTrue(ok, why)
         self.assertIn(61 + self.heap.BAND_KB - 1, self.tried)
+
+
+@unittest.skipUnless(
+    os.path.exists(os.path.join(ROOT, 'ci', 'micropython_pkg.py')) and
+    (shutil.which('micropython') or os.path.exists(os.path.join(
+        os.path.dirname(sys.executable), 'micropython'))),
+    'needs the source checkout and micropython')
+class MpyHeapTablesTests(unittest.TestCase):
+    """benchmarks/mpy_heap.py --tables on MicroPython: every portable
+    module has its row, and a module's statements and methods theirs (the
+    report stubs the package while it measures its modules one by one)."""
+
+    def setUp(self):
+        sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+        self.addCleanup(sys.path.pop, 0)
+        import mpy_heap
+        self.heap = mpy_heap
+        self.tree = mpy_heap.ours()
+
+    def test_every_module(self):
+        rows = self.heap.module_costs(self.tree, 'py')
+        expected = set()
+        for rel in self.tree.files:
+            name = 'microdot.' + rel[:-3].replace('/', '.')
+            if name.endswith('.__init__'):
+                name = name[:-len('.__init__')]
+            expected.add(name)
+        self.assertEqual({row[0] for row in rows}, expected)
+        self.assertEqual(len(rows), len(expected))
+        for name, size, names, name_bytes in rows:
+            self.assertGreater(size, 0, name)
+
+    def test_statements_and_methods(self):
+        rows = dict((row[0], row[1]) for row in
+                    self.heap.statement_costs(self.tree, '_wire.py'))
+        self.assertGreater(rows['class _BadRequest'], 0)
+        self.assertGreater(rows['def _wire'], 0)
+        self.assertIn('  _BadRequest.__init__', rows)
 
 
 if __name__ == '__main__':
